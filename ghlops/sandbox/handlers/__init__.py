@@ -1,0 +1,26 @@
+"""The sandbox's handler modules: one per emulated GHL API area.
+
+To emulate another kind, write ``handlers/<area>.py`` with a module-level
+``routes = RouteTable("<spec name>")`` and add it to :data:`MODULES` below.
+"""
+
+from __future__ import annotations
+
+from ghlops.sandbox.handlers import locations
+from ghlops.sandbox.routing import Kind, Route, RouteTable
+
+MODULES = (
+    locations,  # tags, customFields, customValues
+)
+
+TABLES: tuple[RouteTable, ...] = tuple(module.routes for module in MODULES)
+
+
+def all_routes() -> list[Route]:
+    """The routes of every handler module."""
+    return [route for table in TABLES for route in table.routes]
+
+
+def all_kinds() -> list[Kind]:
+    """The stored kinds of every handler module."""
+    return [kind for table in TABLES for kind in table.kinds]

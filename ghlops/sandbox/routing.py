@@ -1,0 +1,201 @@
+"""Route tables: which spec operation each handler emulates, and matching request paths to them.
+
+A handler module declares its routes with a :class:`RouteTable`::
+
+    routes = RouteTable("locations")          # the spec file: spec/apps/locations.json
+
+    @routes.get("/locations/{locationId}/tags")   # method + path template exactly as in the spec
+    def list_tags(ctx: RequestContext) -> JSON: ...
+
+    routes.kind("tags", schema="LocationTagsSchema")  # a stored kind and its API view
+
+The :class:`Router` is built from *every* operation of the vendored specs: a request that matches
+a spec operation without a handler is answered "not emulated" instead of "unknown route".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import unquote
+
+from ghlops.sandbox.spec import Operation
+
+if TYPE_CHECKING:
+    from ghlops.sandbox.context import RequestContext
+
+Handler = Callable[["RequestContext"], Any]
+H = TypeVar("H", bound=Handler)
+
+
+@dataclass(frozen=True)
+class Route:
+    """A handler bound to one spec operation.
+
+    Attributes:
+        spec: The spec name (``apps/<spec>.json``).
+        method: The HTTP method, upper case.
+        path: The path template exactly as the spec writes it.
+        handler: Called with a validated :class:`RequestContext`; returns the JSON body (sent
+            with the operation's documented 2xx status) or a :class:`Reply`.
+        extra_body_properties: Undocumented top-level body properties the live API is known to
+            accept (name -> JSON schema), so they are not rejected as unknown.
+    """
+
+    spec: str
+    method: str
+    path: str
+    handler: Handler
+    extra_body_properties: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of stored object and the spec schema its API view is projected onto.
+
+    Attributes:
+        name: The kind's name in the store and in ``Sandbox.objects`` (e.g. ``"customFields"``).
+        spec: The spec whose ``components.schemas`` holds ``schema``.
+        schema: The response schema of one object; stored fields it lacks are never returned.
+    """
+
+    name: str
+    spec: str
+    schema: str
+
+
+class RouteTable:
+    """The routes and kinds of one handler module (one spec file).
+
+    Args:
+        spec: The spec name the module's path templates come from.
+    """
+
+    def __init__(self, spec: str) -> None:
+        self.spec = spec
+        self.routes: list[Route] = []
+        self.kinds: list[Kind] = []
+
+    def route(
+        self,
+        method: str,
+        path: str,
+        *,
+        extra_body_properties: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> Callable[[H], H]:
+        """Decorator registering a handler for ``method path`` of this table's spec."""
+
+        def register(handler: H) -> H:
+            self.routes.append(
+                Route(self.spec, method.upper(), path, handler, dict(extra_body_properties or {}))
+            )
+            return handler
+
+        return register
+
+    def get(self, path: str, **options: Any) -> Callable[[H], H]:
+        """``route("GET", path)``."""
+        return self.route("GET", path, **options)
+
+    def post(self, path: str, **options: Any) -> Callable[[H], H]:
+        """``route("POST", path)``."""
+        return self.route("POST", path, **options)
+
+    def put(self, path: str, **options: Any) -> Callable[[H], H]:
+        """``route("PUT", path)``."""
+        return self.route("PUT", path, **options)
+
+    def patch(self, path: str, **options: Any) -> Callable[[H], H]:
+        """``route("PATCH", path)``."""
+        return self.route("PATCH", path, **options)
+
+    def delete(self, path: str, **options: Any) -> Callable[[H], H]:
+        """``route("DELETE", path)``."""
+        return self.route("DELETE", path, **options)
+
+    def kind(self, name: str, *, schema: str) -> None:
+        """Declare a stored kind whose API view is ``components.schemas[schema]``."""
+        self.kinds.append(Kind(name, self.spec, schema))
+
+
+@dataclass(frozen=True)
+class Match:
+    """The operation a request path matched, its handler (None: not emulated) and path params."""
+
+    operation: Operation
+    route: Route | None
+    path_params: dict[str, str]
+
+
+def split_path(path: str) -> list[str]:
+    """Percent-decoded path segments; trailing slashes are ignored (Express non-strict routing)."""
+    trimmed = path.split("?", 1)[0].rstrip("/")
+    return [unquote(segment) for segment in trimmed.split("/")[1:]] if trimmed else []
+
+
+def _is_param(segment: str) -> bool:
+    return segment.startswith("{") and segment.endswith("}")
+
+
+class Router:
+    """Matches (method, path) to spec operations; literal segments beat ``{params}``.
+
+    Args:
+        operations: Every operation of the vendored specs.
+        routes: The handlers. Each must name an existing spec operation.
+
+    Raises:
+        ValueError: A route names an operation the spec does not have, or two routes name the
+            same operation.
+    """
+
+    def __init__(self, operations: Iterable[Operation], routes: Iterable[Route]) -> None:
+        by_key = {(op.spec, op.method, op.path): op for op in operations}
+        self._handlers: dict[tuple[str, str, str], Route] = {}
+        for route in routes:
+            key = (route.spec, route.method, route.path)
+            if key not in by_key:
+                raise ValueError(
+                    f"route {route.method} {route.path} is not in apps/{route.spec}.json"
+                )
+            if key in self._handlers:
+                raise ValueError(f"two handlers for {route.method} {route.path} ({route.spec})")
+            self._handlers[key] = route
+        self._templates: dict[int, list[tuple[list[str], Operation]]] = {}
+        for op in by_key.values():
+            segments = split_path(op.path)
+            self._templates.setdefault(len(segments), []).append((segments, op))
+
+    @property
+    def routes(self) -> list[Route]:
+        """The registered routes."""
+        return list(self._handlers.values())
+
+    def match(self, method: str, path: str) -> Match | None:
+        """The best matching operation for ``method`` and ``path``, or None."""
+        segments = split_path(path)
+        best: tuple[tuple[int, ...], Match] | None = None
+        for template, op in self._templates.get(len(segments), []):
+            if op.method != method.upper():
+                continue
+            params = _bind(template, segments)
+            if params is None:
+                continue
+            route = self._handlers.get((op.spec, op.method, op.path))
+            rank = (*(1 if _is_param(s) else 0 for s in template), 0 if route else 1)
+            if best is None or rank < best[0]:
+                best = (rank, Match(op, route, params))
+        return best[1] if best else None
+
+
+def _bind(template: list[str], segments: list[str]) -> dict[str, str] | None:
+    params: dict[str, str] = {}
+    for pattern, segment in zip(template, segments, strict=True):
+        if _is_param(pattern):
+            if not segment:
+                return None
+            params[pattern[1:-1]] = segment
+        elif pattern != segment:
+            return None
+    return params
