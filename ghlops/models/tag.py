@@ -1,0 +1,13 @@
+"""Manifest model for ``tags``."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from ghlops.models.base import ResourceSpec
+
+
+class Tag(ResourceSpec):
+    """A contact tag of a location. Its name is its identity."""
+
+    name: str = Field(min_length=1, description="Tag name")

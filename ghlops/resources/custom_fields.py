@@ -1,0 +1,92 @@
+"""Adapter for ``customFields`` (apps/locations.json, Version 2021-07-28).
+
+GET|POST /locations/{locationId}/customFields, PUT|DELETE …/customFields/{id}.
+Wrappers: list ``{"customFields": [...]}``, single ``{"customField": {...}}``. No pagination.
+
+Matching: by ``fieldKey`` when the manifest gives one, else by ``model`` + ``name``.
+``dataType`` is not in the update body, so a changed type is a replace (delete + create), which
+destroys the data stored in the field. The request and response use different names for two
+fields (request ``isMultipleFile``/``maxNumberOfFiles``, response ``isMultiFileAllowed``/
+``maxFileLimit``); live objects are mapped to the request names. ``acceptedFormat`` and
+``textBoxListOptions`` are never returned, so they are sent but not compared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ghlops.models.custom_field import CustomField
+from ghlops.resources.base import Adapter, Api, DesiredItem, LiveItem
+
+# response field -> request field
+_LIVE_RENAMES = {"isMultiFileAllowed": "isMultipleFile", "maxFileLimit": "maxNumberOfFiles"}
+_LIVE_FIELDS = ("name", "model", "dataType", "fieldKey", "placeholder", "position")
+
+
+class CustomFieldAdapter(Adapter):
+    kind = "customFields"
+    singular = "custom field"
+    model = CustomField
+    version = "2021-07-28"
+    compare_fields = (
+        "name", "model", "dataType", "placeholder", "position", "isMultipleFile",
+        "maxNumberOfFiles",
+    )
+    immutable_fields = ("dataType",)
+    write_only_fields = ("acceptedFormat", "textBoxListOptions")
+
+    def match_keys(self, fields: Mapping[str, Any]) -> tuple[str, ...]:
+        keys = []
+        if fields.get("fieldKey"):
+            keys.append(f"fieldKey:{fields['fieldKey']}")
+        keys.append(f"name:{fields.get('model', 'contact')}:{fields['name']}")
+        return tuple(keys)
+
+    def display_key(self, fields: Mapping[str, Any]) -> str:
+        if fields.get("fieldKey"):
+            return str(fields["fieldKey"])
+        return f"{fields.get('model', 'contact')}:{fields['name']}"
+
+    def normalise_desired(self, fields: dict[str, Any]) -> dict[str, Any]:
+        fields.setdefault("model", "contact")
+        return fields
+
+    def live_item(self, raw: Mapping[str, Any]) -> LiveItem:
+        fields: dict[str, Any] = {k: raw[k] for k in _LIVE_FIELDS if raw.get(k) is not None}
+        fields.setdefault("model", "contact")
+        for src, dst in _LIVE_RENAMES.items():
+            if raw.get(src) is not None:
+                fields[dst] = raw[src]
+        if isinstance(fields.get("position"), float) and fields["position"].is_integer():
+            fields["position"] = int(fields["position"])
+        match = self.match_keys(fields)
+        name_key = f"{fields['model']}:{fields['name']}"
+        return LiveItem(self.kind, name_key, str(raw["id"]), fields, match, raw)
+
+    def list_live(self, api: Api, location_id: str) -> list[LiveItem]:
+        body = api.request("GET", f"/locations/{location_id}/customFields", version=self.version)
+        return [self.live_item(f) for f in body["customFields"]]
+
+    def _body(self, item: DesiredItem, *, create: bool) -> dict[str, Any]:
+        body = {k: v for k, v in item.fields.items() if k != "fieldKey"}
+        if create:
+            if item.fields.get("fieldKey"):
+                # Undocumented but accepted on create (highlevel-api-docs issue #300).
+                body["fieldKey"] = item.fields["fieldKey"]
+        else:
+            body.pop("dataType", None)
+        return body
+
+    def create(self, api: Api, location_id: str, item: DesiredItem) -> str:
+        body = api.request("POST", f"/locations/{location_id}/customFields",
+                           version=self.version, json=self._body(item, create=True))
+        return str(body["customField"]["id"])
+
+    def update(self, api: Api, location_id: str, object_id: str, item: DesiredItem) -> None:
+        api.request("PUT", f"/locations/{location_id}/customFields/{object_id}",
+                    version=self.version, json=self._body(item, create=False))
+
+    def delete(self, api: Api, location_id: str, object_id: str) -> None:
+        api.request("DELETE", f"/locations/{location_id}/customFields/{object_id}",
+                    version=self.version)

@@ -1,0 +1,26 @@
+"""The registry of resource kinds, in dependency order.
+
+Adding a kind means writing its adapter module and listing it here.
+"""
+
+from __future__ import annotations
+
+from ghlops.resources.base import Adapter
+from ghlops.resources.custom_fields import CustomFieldAdapter
+from ghlops.resources.custom_values import CustomValueAdapter
+from ghlops.resources.tags import TagAdapter
+
+_ADAPTERS: tuple[Adapter, ...] = (TagAdapter(), CustomFieldAdapter(), CustomValueAdapter())
+
+ADAPTERS: dict[str, Adapter] = {a.kind: a for a in _ADAPTERS}
+if len(ADAPTERS) != len(_ADAPTERS):  # pragma: no cover - a programming error caught at import
+    raise RuntimeError("two adapters claim the same kind")
+
+
+def kinds() -> list[str]:
+    """Bundle keys in dependency order (create order)."""
+    return list(ADAPTERS)
+
+
+def get(kind: str) -> Adapter:
+    return ADAPTERS[kind]
