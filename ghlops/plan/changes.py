@@ -1,0 +1,136 @@
+"""Immutable change objects: what the planner decides and every renderer and the applier read."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+from ghlops.errors import SourcePos
+
+FORMAT_VERSION = "1"
+
+
+class Action(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    REPLACE = "replace"  # delete + create: the object's id and the data attached to it are lost
+    DELETE = "delete"
+    MANUAL = "manual"  # a difference ghlops cannot apply through the API; shown, never applied
+
+
+ACTION_SYMBOLS = {
+    Action.CREATE: "+",
+    Action.UPDATE: "~",
+    Action.REPLACE: "-/+",
+    Action.DELETE: "-",
+    Action.MANUAL: "!",
+}
+
+
+def frozen(mapping: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    return None if mapping is None else MappingProxyType(dict(mapping))
+
+
+@dataclass(frozen=True)
+class FieldDiff:
+    field: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True)
+class Change:
+    action: Action
+    kind: str
+    key: str
+    id: str | None  # the live object's id; None for a create
+    before: Mapping[str, Any] | None  # live fields (None for a create)
+    after: Mapping[str, Any] | None  # desired fields (None for a delete)
+    diffs: tuple[FieldDiff, ...] = ()
+    destructive: bool = False
+    reasons: tuple[str, ...] = ()  # why it is destructive or manual, in words
+    source: SourcePos | None = None
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "action": self.action.value,
+            "kind": self.kind,
+            "key": self.key,
+            "id": self.id,
+            "before": None if self.before is None else dict(self.before),
+            "after": None if self.after is None else dict(self.after),
+            "diffs": [{"field": d.field, "before": d.before, "after": d.after} for d in self.diffs],
+            "destructive": self.destructive,
+            "reasons": list(self.reasons),
+            "source": str(self.source) if self.source else None,
+        }
+
+
+@dataclass(frozen=True)
+class LocationPlan:
+    """The plan of one location, or why it could not be planned."""
+
+    name: str
+    location_id: str
+    changes: tuple[Change, ...] = ()
+    unmanaged: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    warnings: tuple[str, ...] = ()
+    error: str | None = None  # set when live state could not be read: no changes are planned
+    api_calls: int = 0
+
+    def counts(self) -> dict[str, int]:
+        counts = {a.value: 0 for a in Action}
+        for change in self.changes:
+            counts[change.action.value] += 1
+        return counts
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.changes)
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "id": self.location_id,
+            "error": self.error,
+            "changes": [c.to_data() for c in self.changes],
+            "unmanaged": dict(self.unmanaged),
+            "warnings": list(self.warnings),
+            "summary": self.counts(),
+            "api_calls": self.api_calls,
+        }
+
+
+@dataclass(frozen=True)
+class Plan:
+    locations: tuple[LocationPlan, ...]
+
+    def counts(self) -> dict[str, int]:
+        total = {a.value: 0 for a in Action}
+        for loc in self.locations:
+            for action, n in loc.counts().items():
+                total[action] += n
+        return total
+
+    @property
+    def has_changes(self) -> bool:
+        return any(loc.has_changes for loc in self.locations)
+
+    @property
+    def failed(self) -> tuple[LocationPlan, ...]:
+        return tuple(loc for loc in self.locations if loc.error)
+
+    def to_data(self) -> dict[str, Any]:
+        summary: dict[str, int] = self.counts()
+        summary["unmanaged"] = sum(sum(loc.unmanaged.values()) for loc in self.locations)
+        summary["locations"] = len(self.locations)
+        summary["locations_with_changes"] = sum(1 for loc in self.locations if loc.has_changes)
+        summary["locations_failed"] = len(self.failed)
+        return {
+            "format_version": FORMAT_VERSION,
+            "locations": [loc.to_data() for loc in self.locations],
+            "summary": summary,
+        }
