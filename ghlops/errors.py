@@ -53,7 +53,14 @@ class ManifestError(GhlopsError):
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = sorted(
-            set(problems), key=lambda p: (p.pos.file, p.pos.line or 0, p.pos.column or 0, p.message)
+            set(problems),
+            key=lambda p: (
+                p.pos.file,
+                p.pos.line or 0,
+                p.pos.column or 0,
+                p.message,
+                p.location or "",
+            ),
         )
         super().__init__("\n".join(str(p) for p in self.problems))
 

@@ -21,8 +21,13 @@ from deepdiff import DeepDiff
 from ghlops.plan.changes import Action, Change, FieldDiff, LocationPlan, frozen
 from ghlops.resources.base import Adapter, DesiredItem, LiveItem
 
-_ACTION_ORDER = {Action.DELETE: 0, Action.REPLACE: 1, Action.UPDATE: 2, Action.CREATE: 3,
-                 Action.MANUAL: 4}
+_ACTION_ORDER = {
+    Action.DELETE: 0,
+    Action.REPLACE: 1,
+    Action.UPDATE: 2,
+    Action.CREATE: 3,
+    Action.MANUAL: 4,
+}
 
 
 def values_equal(desired: Any, live: Any) -> bool:
@@ -87,8 +92,15 @@ def plan_kind(
             continue
         if match is None:
             changes.append(
-                Change(Action.CREATE, adapter.kind, want.key, None, None, frozen(want.fields),
-                       source=want.source)
+                Change(
+                    Action.CREATE,
+                    adapter.kind,
+                    want.key,
+                    None,
+                    None,
+                    frozen(want.fields),
+                    source=want.source,
+                )
             )
             continue
         claimed.add(match.id)
@@ -99,16 +111,34 @@ def plan_kind(
         if immutable:
             fields = ", ".join(immutable)
             changes.append(
-                Change(Action.REPLACE, adapter.kind, want.key, match.id, frozen(match.fields),
-                       frozen(want.fields), diffs, destructive=True,
-                       reasons=(f"{fields} cannot change after creation: the {adapter.singular} "
-                                f"is deleted and re-created, and the data stored in it is lost",),
-                       source=want.source)
+                Change(
+                    Action.REPLACE,
+                    adapter.kind,
+                    want.key,
+                    match.id,
+                    frozen(match.fields),
+                    frozen(want.fields),
+                    diffs,
+                    destructive=True,
+                    reasons=(
+                        f"{fields} cannot change after creation: the {adapter.singular} "
+                        f"is deleted and re-created, and the data stored in it is lost",
+                    ),
+                    source=want.source,
+                )
             )
         else:
             changes.append(
-                Change(Action.UPDATE, adapter.kind, want.key, match.id, frozen(match.fields),
-                       frozen(want.fields), diffs, source=want.source)
+                Change(
+                    Action.UPDATE,
+                    adapter.kind,
+                    want.key,
+                    match.id,
+                    frozen(match.fields),
+                    frozen(want.fields),
+                    diffs,
+                    source=want.source,
+                )
             )
 
     unmanaged = 0
@@ -117,9 +147,16 @@ def plan_kind(
             continue
         if prune:
             changes.append(
-                Change(Action.DELETE, adapter.kind, item.key, item.id, frozen(item.fields), None,
-                       destructive=True,
-                       reasons=(f"not in the manifests and policy.prune includes {adapter.kind}",))
+                Change(
+                    Action.DELETE,
+                    adapter.kind,
+                    item.key,
+                    item.id,
+                    frozen(item.fields),
+                    None,
+                    destructive=True,
+                    reasons=(f"not in the manifests and policy.prune includes {adapter.kind}",),
+                )
             )
         else:
             unmanaged += 1
@@ -142,7 +179,9 @@ def plan_location(
     warnings: list[str] = []
     for adapter in adapters:
         kind_changes, kind_unmanaged, kind_warnings = plan_kind(
-            adapter, desired.get(adapter.kind, ()), live.get(adapter.kind, ()),
+            adapter,
+            desired.get(adapter.kind, ()),
+            live.get(adapter.kind, ()),
             prune=adapter.kind in prune,
         )
         kind_changes.sort(key=lambda c: (_ACTION_ORDER[c.action], c.key))
@@ -150,5 +189,11 @@ def plan_location(
         if kind_unmanaged:
             unmanaged[adapter.kind] = kind_unmanaged
         warnings.extend(kind_warnings)
-    return LocationPlan(name, location_id, tuple(changes), frozen(unmanaged) or {},
-                        tuple(warnings), api_calls=api_calls)
+    return LocationPlan(
+        name,
+        location_id,
+        tuple(changes),
+        frozen(unmanaged) or {},
+        tuple(warnings),
+        api_calls=api_calls,
+    )

@@ -1,11 +1,11 @@
 """Terraform-style text output of a plan.
 
-    Location downtown (ve9EPM428h8vShlRW1KT)
-      + tag "vip"
-      ~ custom value "Booking URL" (id rWQ709Pb62syqGLceg1x)
-          value: "https://old" → "https://new"
+Location downtown (ve9EPM428h8vShlRW1KT)
+  + tag "vip"
+  ~ custom value "Booking URL" (id rWQ709Pb62syqGLceg1x)
+      value: "https://old" → "https://new"
 
-    Plan: 1 to create, 1 to update, 0 to replace, 0 to delete.
+Plan: 1 to create, 1 to update, 0 to replace, 0 to delete.
 """
 
 from __future__ import annotations
@@ -104,8 +104,11 @@ def render_plan(plan: Plan, *, color: bool = False) -> str:
         names = ", ".join(loc.name for loc in plan.failed)
         lines.append(_paint(f"Failed to plan {len(plan.failed)} location(s): {names}", "31", color))
     if not plan.has_changes and not plan.failed:
-        lines.append(_paint("No changes.", "32", color)
-                     + " Live state matches the manifests." + _unmanaged_note(unmanaged))
+        lines.append(
+            _paint("No changes.", "32", color)
+            + " Live state matches the manifests."
+            + _unmanaged_note(unmanaged)
+        )
     else:
         changed = sum(1 for loc in plan.locations if loc.has_changes)
         lines.append(

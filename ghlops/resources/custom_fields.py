@@ -30,7 +30,12 @@ class CustomFieldAdapter(Adapter):
     model = CustomField
     version = "2021-07-28"
     compare_fields = (
-        "name", "model", "dataType", "placeholder", "position", "isMultipleFile",
+        "name",
+        "model",
+        "dataType",
+        "placeholder",
+        "position",
+        "isMultipleFile",
         "maxNumberOfFiles",
     )
     immutable_fields = ("dataType",)
@@ -79,14 +84,23 @@ class CustomFieldAdapter(Adapter):
         return body
 
     def create(self, api: Api, location_id: str, item: DesiredItem) -> str:
-        body = api.request("POST", f"/locations/{location_id}/customFields",
-                           version=self.version, json=self._body(item, create=True))
+        body = api.request(
+            "POST",
+            f"/locations/{location_id}/customFields",
+            version=self.version,
+            json=self._body(item, create=True),
+        )
         return str(body["customField"]["id"])
 
     def update(self, api: Api, location_id: str, object_id: str, item: DesiredItem) -> None:
-        api.request("PUT", f"/locations/{location_id}/customFields/{object_id}",
-                    version=self.version, json=self._body(item, create=False))
+        api.request(
+            "PUT",
+            f"/locations/{location_id}/customFields/{object_id}",
+            version=self.version,
+            json=self._body(item, create=False),
+        )
 
     def delete(self, api: Api, location_id: str, object_id: str) -> None:
-        api.request("DELETE", f"/locations/{location_id}/customFields/{object_id}",
-                    version=self.version)
+        api.request(
+            "DELETE", f"/locations/{location_id}/customFields/{object_id}", version=self.version
+        )

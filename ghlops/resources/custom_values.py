@@ -29,8 +29,14 @@ class CustomValueAdapter(Adapter):
 
     def live_item(self, raw: Mapping[str, Any]) -> LiveItem:
         fields = {"name": raw["name"], "value": raw.get("value") or ""}
-        return LiveItem(self.kind, self.display_key(fields), str(raw["id"]), fields,
-                        self.match_keys(fields), raw)
+        return LiveItem(
+            self.kind,
+            self.display_key(fields),
+            str(raw["id"]),
+            fields,
+            self.match_keys(fields),
+            raw,
+        )
 
     def list_live(self, api: Api, location_id: str) -> list[LiveItem]:
         body = api.request("GET", f"/locations/{location_id}/customValues", version=self.version)
@@ -40,14 +46,23 @@ class CustomValueAdapter(Adapter):
         return {"name": item.fields["name"], "value": item.fields["value"]}
 
     def create(self, api: Api, location_id: str, item: DesiredItem) -> str:
-        body = api.request("POST", f"/locations/{location_id}/customValues",
-                           version=self.version, json=self._body(item))
+        body = api.request(
+            "POST",
+            f"/locations/{location_id}/customValues",
+            version=self.version,
+            json=self._body(item),
+        )
         return str(body["customValue"]["id"])
 
     def update(self, api: Api, location_id: str, object_id: str, item: DesiredItem) -> None:
-        api.request("PUT", f"/locations/{location_id}/customValues/{object_id}",
-                    version=self.version, json=self._body(item))
+        api.request(
+            "PUT",
+            f"/locations/{location_id}/customValues/{object_id}",
+            version=self.version,
+            json=self._body(item),
+        )
 
     def delete(self, api: Api, location_id: str, object_id: str) -> None:
-        api.request("DELETE", f"/locations/{location_id}/customValues/{object_id}",
-                    version=self.version)
+        api.request(
+            "DELETE", f"/locations/{location_id}/customValues/{object_id}", version=self.version
+        )

@@ -30,21 +30,35 @@ class TagAdapter(Adapter):
 
     def live_item(self, raw: Mapping[str, Any]) -> LiveItem:
         fields = {"name": raw["name"]}
-        return LiveItem(self.kind, self.display_key(fields), str(raw["id"]), fields,
-                        self.match_keys(fields), raw)
+        return LiveItem(
+            self.kind,
+            self.display_key(fields),
+            str(raw["id"]),
+            fields,
+            self.match_keys(fields),
+            raw,
+        )
 
     def list_live(self, api: Api, location_id: str) -> list[LiveItem]:
         body = api.request("GET", f"/locations/{location_id}/tags", version=self.version)
         return [self.live_item(t) for t in body["tags"]]
 
     def create(self, api: Api, location_id: str, item: DesiredItem) -> str:
-        body = api.request("POST", f"/locations/{location_id}/tags", version=self.version,
-                           json={"name": item.fields["name"]})
+        body = api.request(
+            "POST",
+            f"/locations/{location_id}/tags",
+            version=self.version,
+            json={"name": item.fields["name"]},
+        )
         return str(body["tag"]["id"])
 
     def update(self, api: Api, location_id: str, object_id: str, item: DesiredItem) -> None:
-        api.request("PUT", f"/locations/{location_id}/tags/{object_id}", version=self.version,
-                    json={"name": item.fields["name"]})
+        api.request(
+            "PUT",
+            f"/locations/{location_id}/tags/{object_id}",
+            version=self.version,
+            json={"name": item.fields["name"]},
+        )
 
     def delete(self, api: Api, location_id: str, object_id: str) -> None:
         api.request("DELETE", f"/locations/{location_id}/tags/{object_id}", version=self.version)

@@ -26,8 +26,14 @@ def test_plan_case(path: Path) -> None:
     live = [adapter.live_item(raw) for raw in case["live"]]
     prune = frozenset([adapter.kind]) if case.get("prune") else frozenset()
 
-    plan = plan_location("loc", "ve9EPM428h8vShlRW1KT", [adapter], {adapter.kind: desired},
-                         {adapter.kind: live}, prune=prune)
+    plan = plan_location(
+        "loc",
+        "ve9EPM428h8vShlRW1KT",
+        [adapter],
+        {adapter.kind: desired},
+        {adapter.kind: live},
+        prune=prune,
+    )
 
     expected = case["expect"]
     got = [(c.action.value, c.key) for c in plan.changes]

@@ -11,23 +11,43 @@ from ghlops.render.text import render_plan
 
 def sample_plan() -> Plan:
     changes = (
-        Change(Action.REPLACE, "customFields", "contact:Pet Name", "ccccccccccccccccccc1",
-               frozen({"name": "Pet Name", "dataType": "TEXT"}),
-               frozen({"name": "Pet Name", "dataType": "LARGE_TEXT"}),
-               (FieldDiff("dataType", "TEXT", "LARGE_TEXT"),), destructive=True,
-               reasons=("dataType cannot change after creation",)),
-        Change(Action.UPDATE, "customValues", "Booking URL", "bbbbbbbbbbbbbbbbbbb1",
-               frozen({"name": "Booking URL", "value": "https://a"}),
-               frozen({"name": "Booking URL", "value": "https://b"}),
-               (FieldDiff("value", "https://a", "https://b"),)),
+        Change(
+            Action.REPLACE,
+            "customFields",
+            "contact:Pet Name",
+            "ccccccccccccccccccc1",
+            frozen({"name": "Pet Name", "dataType": "TEXT"}),
+            frozen({"name": "Pet Name", "dataType": "LARGE_TEXT"}),
+            (FieldDiff("dataType", "TEXT", "LARGE_TEXT"),),
+            destructive=True,
+            reasons=("dataType cannot change after creation",),
+        ),
+        Change(
+            Action.UPDATE,
+            "customValues",
+            "Booking URL",
+            "bbbbbbbbbbbbbbbbbbb1",
+            frozen({"name": "Booking URL", "value": "https://a"}),
+            frozen({"name": "Booking URL", "value": "https://b"}),
+            (FieldDiff("value", "https://a", "https://b"),),
+        ),
         Change(Action.CREATE, "tags", "vip", None, None, frozen({"name": "vip"})),
-        Change(Action.DELETE, "tags", "old", "aaaaaaaaaaaaaaaaaaa2", frozen({"name": "old"}),
-               None, destructive=True),
+        Change(
+            Action.DELETE,
+            "tags",
+            "old",
+            "aaaaaaaaaaaaaaaaaaa2",
+            frozen({"name": "old"}),
+            None,
+            destructive=True,
+        ),
     )
-    return Plan((
-        LocationPlan("downtown", "ve9EPM428h8vShlRW1KT", changes, frozen({"tags": 2}) or {}),
-        LocationPlan("uptown", "Xk3pQ9wRt7LmN2bV5cZa"),
-    ))
+    return Plan(
+        (
+            LocationPlan("downtown", "ve9EPM428h8vShlRW1KT", changes, frozen({"tags": 2}) or {}),
+            LocationPlan("uptown", "Xk3pQ9wRt7LmN2bV5cZa"),
+        )
+    )
 
 
 def test_text_shows_symbols_diffs_and_summary() -> None:
@@ -70,15 +90,29 @@ def test_json_contract() -> None:
     data = json.loads(render_json(sample_plan()))
     assert data["format_version"] == "1"
     assert data["summary"] == {
-        "create": 1, "update": 1, "replace": 1, "delete": 1, "manual": 0, "unmanaged": 2,
-        "locations": 2, "locations_with_changes": 1, "locations_failed": 0,
+        "create": 1,
+        "update": 1,
+        "replace": 1,
+        "delete": 1,
+        "manual": 0,
+        "unmanaged": 2,
+        "locations": 2,
+        "locations_with_changes": 1,
+        "locations_failed": 0,
     }
     downtown = data["locations"][0]
     assert downtown["name"] == "downtown" and downtown["id"] == "ve9EPM428h8vShlRW1KT"
     create = next(c for c in downtown["changes"] if c["action"] == "create")
     assert create == {
-        "action": "create", "kind": "tags", "key": "vip", "id": None, "before": None,
-        "after": {"name": "vip"}, "diffs": [], "destructive": False, "reasons": [],
+        "action": "create",
+        "kind": "tags",
+        "key": "vip",
+        "id": None,
+        "before": None,
+        "after": {"name": "vip"},
+        "diffs": [],
+        "destructive": False,
+        "reasons": [],
         "source": None,
     }
     update = next(c for c in downtown["changes"] if c["action"] == "update")
