@@ -1,0 +1,331 @@
+"""Rendering a location's bundles into its desired state.
+
+For each bundle entry of the location, in order, each of its files is rendered with jinja2 (see
+:mod:`ghlops.manifest.templating`), parsed as YAML (:mod:`ghlops.manifest.yamlload`) and its items
+validated against the model of their kind (the keys of :data:`ghlops.resources.registry.ADAPTERS`).
+
+Merge semantics:
+
+* Within one bundle entry (one file, or all the files of one folder) a natural key may be declared
+  once; a second declaration is an error naming both places.
+* A later bundle entry overrides an earlier one by natural key: the item is replaced whole, and
+  keeps the position of its first declaration (new keys are appended in declaration order).
+* A kind given as ``null`` (``tags:`` with nothing under it) declares no items; so does a file
+  that renders to nothing but whitespace and comments (a file that is empty before rendering is
+  an error).
+
+Problems: every problem of every file of every selected location is collected before raising one
+ManifestError. Problems that depend on the rendering (template runtime errors, and YAML or
+validation problems in a templated file) carry the location's name, except when the very same
+problem occurs in every one of two or more locations rendering that file: then it is reported once,
+without a location. Problems that do not depend on the location (unreadable files, template
+syntax errors, anything in a file without template tags) never carry one.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from ghlops.errors import ManifestError, Problem, SourcePos
+from ghlops.manifest.bundles import BundleFile, expand_bundle
+from ghlops.manifest.project import LocationConfig, Project
+from ghlops.manifest.templating import (
+    CompiledTemplate,
+    TemplateFailure,
+    compile_template,
+    has_template_syntax,
+    render,
+    template_context,
+)
+from ghlops.manifest.validation import validation_problems
+from ghlops.manifest.yamlload import YamlDocument, describe_type, parse_yaml, read_text
+from ghlops.resources import registry
+from ghlops.resources.base import DesiredItem
+
+
+@dataclass(frozen=True)
+class DesiredState:
+    """What one location should look like, according to its bundles."""
+
+    location: LocationConfig
+    items: Mapping[str, tuple[DesiredItem, ...]]  # kind -> items; every registry kind present
+    files: tuple[str, ...]  # files that contributed, relative to the project, in render order
+
+
+@dataclass
+class _FileResult:
+    items: list[DesiredItem] = field(default_factory=list)
+    static: list[Problem] = field(default_factory=list)  # the same for every location
+    dynamic: list[Problem] = field(default_factory=list)  # depends on the location rendered
+    templated: bool = False
+
+
+@dataclass
+class _LocationResult:
+    location: LocationConfig
+    state: DesiredState | None
+    static: list[Problem]
+    dynamic: list[Problem]
+    templated_files: set[str]
+
+
+def _known_kinds() -> str:
+    return ", ".join(registry.kinds())
+
+
+def _unknown_kind_message(kind: object) -> str:
+    message = f"unknown resource kind {kind!r} (known: {_known_kinds()})"
+    if isinstance(kind, str):
+        close = difflib.get_close_matches(kind, registry.kinds(), n=1)
+        if close:
+            message += f"; did you mean '{close[0]}'?"
+    return message
+
+
+def _items(document: YamlDocument, file: str) -> tuple[list[DesiredItem], list[Problem]]:
+    """Validate a parsed bundle file into desired items."""
+    data, positions = document.data, document.positions
+    items: list[DesiredItem] = []
+    problems: list[Problem] = []
+    if data is None:
+        return items, problems
+    if not isinstance(data, dict):
+        problems.append(
+            Problem(
+                SourcePos(file, positions.line(())),
+                f"expected a mapping of resource kinds ({_known_kinds()}) at the top level, "
+                f"got {describe_type(data)}",
+            )
+        )
+        return items, problems
+    for kind, value in data.items():
+        kind_pos = SourcePos(file, positions.line((kind,)))
+        adapter = registry.ADAPTERS.get(kind) if isinstance(kind, str) else None
+        if adapter is None:
+            problems.append(Problem(kind_pos, _unknown_kind_message(kind)))
+            continue
+        if value is None:
+            continue
+        if not isinstance(value, list):
+            problems.append(
+                Problem(kind_pos, f"{kind}: expected a list of items, got {describe_type(value)}")
+            )
+            continue
+        for index, raw in enumerate(value):
+            path = (kind, index)
+            label = f"{kind}[{index}]"
+            item_pos = SourcePos(file, positions.nearest_line(path))
+            if not isinstance(raw, dict):
+                problems.append(
+                    Problem(
+                        item_pos,
+                        f"{label}: expected a mapping of fields, got {describe_type(raw)}",
+                    )
+                )
+                continue
+            odd_keys = [key for key in raw if not isinstance(key, str)]
+            for key in odd_keys:
+                problems.append(
+                    Problem(
+                        SourcePos(file, positions.line((*path, key))),
+                        f"{label}: field name {key!r} is not text; quote it",
+                    )
+                )
+            if odd_keys:
+                continue
+            try:
+                spec = adapter.model.model_validate(raw)
+            except ValidationError as exc:
+                problems += validation_problems(
+                    exc,
+                    model=adapter.model,
+                    data=raw,
+                    file=file,
+                    positions=positions,
+                    base=path,
+                    label=label,
+                )
+                continue
+            try:
+                items.append(adapter.desired_item(spec, item_pos))
+            except (KeyError, TypeError, ValueError) as exc:
+                problems.append(Problem(item_pos, f"{label}: invalid {adapter.singular}: {exc}"))
+    return items, problems
+
+
+class _Session:
+    """Loads locations of one project, sharing file reads and compiled templates between them."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self._expanded: dict[tuple[str, SourcePos], tuple[list[BundleFile], list[Problem]]] = {}
+        # keyed by (real path, shown path): one file reached by two paths is reported by each
+        self._sources: dict[tuple[Path, str], tuple[str | None, Problem | None]] = {}
+        self._compiled: dict[tuple[Path, str], CompiledTemplate | Problem] = {}
+        self._plain: dict[tuple[Path, str], _FileResult] = {}
+
+    def expand(self, entry: str, pos: SourcePos) -> tuple[list[BundleFile], list[Problem]]:
+        key = (entry, pos)
+        if key not in self._expanded:
+            self._expanded[key] = expand_bundle(self.project.root, entry, pos)
+        return self._expanded[key]
+
+    def _source(self, bundle_file: BundleFile) -> tuple[str | None, Problem | None]:
+        key = (bundle_file.real, bundle_file.rel)
+        if key not in self._sources:
+            self._sources[key] = read_text(bundle_file.path, bundle_file.rel)
+        return self._sources[key]
+
+    def _compile(self, bundle_file: BundleFile, source: str) -> CompiledTemplate | Problem:
+        key = (bundle_file.real, bundle_file.rel)
+        if key not in self._compiled:
+            try:
+                compiled: CompiledTemplate | Problem = compile_template(source, bundle_file.rel)
+            except TemplateFailure as exc:
+                compiled = Problem(SourcePos(bundle_file.rel, exc.line), exc.message)
+            self._compiled[key] = compiled
+        return self._compiled[key]
+
+    def file(self, bundle_file: BundleFile, location: LocationConfig) -> _FileResult:
+        rel = bundle_file.rel
+        source, problem = self._source(bundle_file)
+        if problem is not None or source is None:
+            return _FileResult(static=[problem or Problem(SourcePos(rel), "cannot read file")])
+        if not source.strip():
+            return _FileResult(static=[Problem(SourcePos(rel), "empty file")])
+        key = (bundle_file.real, rel)
+        if not has_template_syntax(source):
+            if key not in self._plain:
+                result = _FileResult()
+                document, result.static = parse_yaml(source, rel)
+                if document is not None and not result.static:  # no cascades after YAML problems
+                    result.items, problems = _items(document, rel)
+                    result.static += problems
+                self._plain[key] = result
+            return self._plain[key]
+
+        result = _FileResult(templated=True)
+        compiled = self._compile(bundle_file, source)
+        if isinstance(compiled, Problem):
+            result.static.append(compiled)
+            return result
+        context = template_context(location.vars, location.name, location.id)
+        try:
+            rendered = render(compiled, context)
+        except TemplateFailure as exc:
+            result.dynamic.append(Problem(SourcePos(rel, exc.line), exc.message))
+            return result
+        document, result.dynamic = parse_yaml(rendered.text, rel, rendered.template_line)
+        if document is not None and not result.dynamic:
+            result.items, problems = _items(document, rel)
+            result.dynamic += problems
+        return result
+
+    def location(self, location: LocationConfig) -> _LocationResult:
+        static: list[Problem] = []
+        dynamic: list[Problem] = []
+        templated: set[str] = set()
+        merged: dict[str, dict[str, DesiredItem]] = {kind: {} for kind in registry.ADAPTERS}
+        files: dict[str, None] = {}
+        for entry, pos in location.bundle_entries():
+            bundle_files, problems = self.expand(entry, pos)
+            static += problems
+            declared: dict[str, dict[str, tuple[DesiredItem, bool]]] = {
+                kind: {} for kind in registry.ADAPTERS
+            }
+            for bundle_file in bundle_files:
+                files.setdefault(bundle_file.rel)
+                result = self.file(bundle_file, location)
+                static += result.static
+                dynamic += result.dynamic
+                if result.templated:
+                    templated.add(bundle_file.rel)
+                for item in result.items:
+                    first = declared[item.kind].get(item.key)
+                    if first is None:
+                        declared[item.kind][item.key] = (item, result.templated)
+                        continue
+                    first_item, first_templated = first
+                    singular = registry.ADAPTERS[item.kind].singular
+                    duplicate = Problem(
+                        item.source or SourcePos(bundle_file.rel),
+                        f"duplicate {singular} '{item.key}' (first declared at "
+                        f"{first_item.source or first_item.kind})",
+                    )
+                    (dynamic if result.templated or first_templated else static).append(duplicate)
+            for kind, items in declared.items():
+                for key, (item, _) in items.items():
+                    merged[kind][key] = item
+        state = None
+        if not static and not dynamic:
+            state = DesiredState(
+                location=location,
+                items={kind: tuple(items.values()) for kind, items in merged.items()},
+                files=tuple(files),
+            )
+        return _LocationResult(location, state, static, dynamic, templated)
+
+
+def _collect(results: Sequence[_LocationResult], *, single: bool) -> list[Problem]:
+    """All problems of the results, location-tagged as described in the module docstring."""
+    problems: list[Problem] = []
+    seen_in: dict[Problem, list[str]] = {}
+    rendered_by: dict[str, set[str]] = {}
+    for result in results:
+        problems += result.static
+        for file in result.templated_files:
+            rendered_by.setdefault(file, set()).add(result.location.name)
+        for problem in result.dynamic:
+            names = seen_in.setdefault(problem, [])
+            if result.location.name not in names:
+                names.append(result.location.name)
+    for problem, names in seen_in.items():
+        everywhere = set(names) == rendered_by.get(problem.pos.file, set())
+        if not single and len(names) >= 2 and everywhere:
+            problems.append(problem)
+        else:
+            problems += [replace(problem, location=name) for name in names]
+    return problems
+
+
+def load_location(project: Project, location: LocationConfig) -> DesiredState:
+    """The desired state of one location. Raises ManifestError listing every problem."""
+    result = _Session(project).location(location)
+    problems = _collect([result], single=True)
+    if problems or result.state is None:
+        raise ManifestError(problems)
+    return result.state
+
+
+def load_all(
+    project: Project, locations: Sequence[LocationConfig] | None = None
+) -> list[DesiredState]:
+    """The desired states of ``locations`` (default: all), in order.
+
+    Raises one ManifestError with the problems of all of them.
+    """
+    selected = list(project.locations if locations is None else locations)
+    session = _Session(project)
+    results = [session.location(location) for location in selected]
+    problems = _collect(results, single=False)
+    if problems:
+        raise ManifestError(problems)
+    states: list[DesiredState] = []
+    for result in results:
+        if result.state is None:  # pragma: no cover - a state is missing only with problems
+            raise ManifestError(result.static + result.dynamic)
+        states.append(result.state)
+    return states
+
+
+def load_desired(project: Project, name: str) -> DesiredState:
+    """Convenience: the desired state of the location called ``name`` (ConfigError if unknown)."""
+    return load_location(project, project.location(name))
+
+
+__all__ = ["DesiredState", "load_all", "load_desired", "load_location"]
