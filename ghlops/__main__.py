@@ -1,0 +1,5 @@
+"""``python -m ghlops`` runs the CLI."""
+
+from ghlops.cli.main import main
+
+main()

@@ -1,0 +1,35 @@
+"""`ghlops demo` is the Quickstart's first command: it must converge and leave nothing behind."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+from ghlops.cli.main import cli
+from tests.conftest import EXAMPLES
+
+
+def test_demo_runs_plan_apply_plan() -> None:
+    result = CliRunner().invoke(cli, ["demo"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert out.count("$ ghlops plan --sandbox --detailed-exitcode") == 2
+    assert "$ ghlops apply --sandbox --auto-approve" in out
+    assert "(exit code 2)" in out and "(exit code 0)" in out
+    assert "No changes." in out
+    assert out.rstrip().endswith("Converged: the second plan shows no changes.")
+    assert not (EXAMPLES / "quickstart" / ".ghlops").exists()
+
+
+def test_console_script_help_and_version() -> None:
+    help_text = subprocess.run(
+        [sys.executable, "-m", "ghlops", "--help"], capture_output=True, text=True, check=True
+    ).stdout
+    for command in ("validate", "plan", "apply", "sandbox", "demo"):
+        assert command in help_text
+    version = subprocess.run(
+        [sys.executable, "-m", "ghlops", "--version"], capture_output=True, text=True, check=True
+    ).stdout
+    assert version.startswith("ghlops, version ")
