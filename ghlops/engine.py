@@ -24,7 +24,7 @@ from ghlops.manifest.project import LocationConfig, Project
 from ghlops.plan.changes import LocationPlan, Plan
 from ghlops.plan.planner import plan_location
 from ghlops.resources import registry
-from ghlops.resources.base import Adapter, LiveItem
+from ghlops.resources.base import Adapter, Ctx, LiveItem
 
 SANDBOX_DB = Path(".ghlops") / "sandbox.sqlite3"
 
@@ -99,9 +99,10 @@ def read_live(
     client: GhlClient, location_id: str, adapters: Sequence[Adapter]
 ) -> dict[str, list[LiveItem]]:
     live: dict[str, list[LiveItem]] = {}
+    ctx = Ctx(client, location_id, live=live)
     for adapter in adapters:
         try:
-            live[adapter.kind] = adapter.list_live(client, location_id)
+            live[adapter.kind] = adapter.list_live(ctx)
         except (KeyError, TypeError, AttributeError) as exc:
             raise GhlopsError(
                 f"reading {adapter.kind}: the API's answer does not have the documented shape "

@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from ghlops.errors import GhlopsError
 from ghlops.plan.changes import Action, Change, LocationPlan
-from ghlops.resources.base import Adapter, Api, DesiredItem
+from ghlops.resources.base import Adapter, Api, Ctx, DesiredItem
 
 
 class Status(StrEnum):
@@ -65,6 +65,22 @@ def execution_order(changes: Sequence[Change], kinds: Sequence[str]) -> list[Cha
     return deletes + rest
 
 
+class Ids:
+    """Ids by kind and natural key: the plan's bindings plus what this apply creates."""
+
+    def __init__(self, bindings: Mapping[str, str]) -> None:
+        self._ids = dict(bindings)
+
+    def id_of(self, kind: str, key: str) -> str:
+        try:
+            return self._ids[f"{kind}/{key}"]
+        except KeyError:
+            raise GhlopsError(f"no id known for {kind} {key!r}") from None
+
+    def set(self, kind: str, key: str, object_id: str) -> None:
+        self._ids[f"{kind}/{key}"] = object_id
+
+
 def apply_location(
     plan: LocationPlan,
     api: Api,
@@ -74,6 +90,8 @@ def apply_location(
 ) -> LocationResult:
     outcomes: list[Outcome] = []
     failed = False
+    ids = Ids(plan.bindings)
+    ctx = Ctx(api, plan.location_id, ids=ids)
     for change in execution_order(plan.changes, list(adapters)):
         if change.action is Action.MANUAL:
             outcome = Outcome(change, Status.MANUAL)
@@ -81,7 +99,9 @@ def apply_location(
             outcome = Outcome(change, Status.NOT_ATTEMPTED)
         else:
             try:
-                new_id = _execute(change, api, adapters[change.kind], plan.location_id)
+                new_id = _execute(change, ctx, adapters[change.kind])
+                if new_id:
+                    ids.set(change.kind, change.key, new_id)
                 outcome = Outcome(change, Status.DONE, new_id=new_id)
             except GhlopsError as exc:
                 failed = True
@@ -93,19 +113,21 @@ def apply_location(
     return LocationResult(plan.name, plan.location_id, tuple(outcomes))
 
 
-def _execute(change: Change, api: Api, adapter: Adapter, location_id: str) -> str | None:
+def _execute(change: Change, ctx: Ctx, adapter: Adapter) -> str | None:
     item = None
     if change.after is not None:
-        item = DesiredItem(change.kind, change.key, change.after, (), change.source)
+        item = DesiredItem(
+            change.kind, change.key, change.after, (), change.source, parent=change.parent
+        )
     if change.action is Action.DELETE and change.id:
-        adapter.delete(api, location_id, change.id)
+        adapter.delete(ctx, change.id, change.key, change.parent)
         return None
     if change.action is Action.UPDATE and change.id and item:
-        adapter.update(api, location_id, change.id, item)
+        adapter.update(ctx, change.id, item)
         return change.id
     if change.action is Action.REPLACE and change.id and item:
-        adapter.delete(api, location_id, change.id)
-        return adapter.create(api, location_id, item)
+        adapter.delete(ctx, change.id, change.key, change.parent)
+        return adapter.create(ctx, item)
     if change.action is Action.CREATE and item:
-        return adapter.create(api, location_id, item)
+        return adapter.create(ctx, item)
     raise GhlopsError(f"cannot execute {change.action} of {change.kind} {change.key!r}")

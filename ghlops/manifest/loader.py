@@ -75,13 +75,13 @@ class _LocationResult:
 
 
 def _known_kinds() -> str:
-    return ", ".join(registry.kinds())
+    return ", ".join(registry.bundle_kinds())
 
 
 def _unknown_kind_message(kind: object) -> str:
     message = f"unknown resource kind {kind!r} (known: {_known_kinds()})"
     if isinstance(kind, str):
-        close = difflib.get_close_matches(kind, registry.kinds(), n=1)
+        close = difflib.get_close_matches(kind, registry.bundle_kinds(), n=1)
         if close:
             message += f"; did you mean '{close[0]}'?"
     return message
@@ -106,7 +106,7 @@ def _items(document: YamlDocument, file: str) -> tuple[list[DesiredItem], list[P
     for kind, value in data.items():
         kind_pos = SourcePos(file, positions.line((kind,)))
         adapter = registry.ADAPTERS.get(kind) if isinstance(kind, str) else None
-        if adapter is None:
+        if adapter is None or adapter.parent_kind is not None:
             problems.append(Problem(kind_pos, _unknown_kind_message(kind)))
             continue
         if value is None:
@@ -261,6 +261,8 @@ class _Session:
             for kind, items in declared.items():
                 for key, (item, _) in items.items():
                     merged[kind][key] = item
+        _flatten_children(merged)
+        dynamic += _reference_problems(merged)
         state = None
         if not static and not dynamic:
             state = DesiredState(
@@ -269,6 +271,33 @@ class _Session:
                 files=tuple(files),
             )
         return _LocationResult(location, state, static, dynamic, templated)
+
+
+def _flatten_children(merged: dict[str, dict[str, DesiredItem]]) -> None:
+    """Nested items (a product's prices) become items of their own kind, after overrides, so a
+    later bundle that redefines a product replaces its prices too."""
+    for kind in list(merged):
+        for item in list(merged[kind].values()):
+            for child in item.children:
+                merged.setdefault(child.kind, {})[child.key] = child
+
+
+def _reference_problems(merged: Mapping[str, Mapping[str, DesiredItem]]) -> list[Problem]:
+    """Every reference must name an item declared for the same location."""
+    problems = []
+    for items in merged.values():
+        for item in items.values():
+            for ref in item.refs:
+                if ref.key not in merged.get(ref.kind, {}):
+                    singular = registry.ADAPTERS[item.kind].singular
+                    problems.append(
+                        Problem(
+                            item.source or SourcePos("?"),
+                            f"{singular} '{item.key}': {ref.field} '{ref.key}' is not declared "
+                            f"in {ref.kind}",
+                        )
+                    )
+    return problems
 
 
 def _collect(results: Sequence[_LocationResult], *, single: bool) -> list[Problem]:

@@ -53,6 +53,7 @@ class Change:
     destructive: bool = False
     reasons: tuple[str, ...] = ()  # why it is destructive or manual, in words
     source: SourcePos | None = None
+    parent: str | None = None  # natural key of the parent, for nested kinds
 
     def to_data(self) -> dict[str, Any]:
         return {
@@ -66,6 +67,7 @@ class Change:
             "destructive": self.destructive,
             "reasons": list(self.reasons),
             "source": str(self.source) if self.source else None,
+            "parent": self.parent,
         }
 
 
@@ -80,6 +82,9 @@ class LocationPlan:
     warnings: tuple[str, ...] = ()
     error: str | None = None  # set when live state could not be read: no changes are planned
     api_calls: int = 0
+    # "kind/key" -> id of every live object (by live and by desired key): how the applier
+    # resolves references and parents to ids
+    bindings: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def counts(self) -> dict[str, int]:
         counts = {a.value: 0 for a in Action}

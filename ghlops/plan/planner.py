@@ -14,6 +14,7 @@ Rules:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from deepdiff import DeepDiff
@@ -62,105 +63,154 @@ def _find_match(
     return None, []
 
 
+@dataclass
+class KindPlan:
+    changes: list[Change] = field(default_factory=list)
+    unmanaged: int = 0
+    warnings: list[str] = field(default_factory=list)
+    bindings: dict[str, str] = field(default_factory=dict)  # "kind/key" -> live id
+    gone: set[str] = field(default_factory=set)  # keys of live objects deleted or replaced
+
+
 def plan_kind(
     adapter: Adapter,
     desired: Sequence[DesiredItem],
     live: Sequence[LiveItem],
     *,
     prune: bool,
-) -> tuple[list[Change], int, list[str]]:
-    """Changes for one kind, the number of unmanaged live objects, and warnings."""
+    gone_parents: frozenset[str] = frozenset(),
+    parent_singular: str = "parent",
+) -> KindPlan:
+    """Changes for one kind, with what the next kinds need to know."""
+    result = KindPlan()
     index: dict[str, list[LiveItem]] = {}
     for item in live:
+        result.bindings[f"{adapter.kind}/{item.key}"] = item.id
+        if item.parent is not None and item.parent in gone_parents:
+            continue  # its parent goes: handled below, never matched
         for key in item.match_keys:
             index.setdefault(key, []).append(item)
 
-    changes: list[Change] = []
-    warnings: list[str] = []
     claimed: set[str] = set()
     untouchable: set[str] = set()
-
     for want in desired:
         match, ambiguous = _find_match(want, index, claimed)
         if ambiguous:
             ids = ", ".join(c.id for c in ambiguous)
-            warnings.append(
+            result.warnings.append(
                 f"{adapter.singular} {want.key!r}: {len(ambiguous)} live objects match ({ids}); "
                 "left untouched until the duplicates are resolved by hand"
             )
             untouchable.update(c.id for c in ambiguous)
             continue
         if match is None:
-            changes.append(
-                Change(
-                    Action.CREATE,
-                    adapter.kind,
-                    want.key,
-                    None,
-                    None,
-                    frozen(want.fields),
-                    source=want.source,
-                )
-            )
+            result.changes.append(_change(adapter, Action.CREATE, want.key, None, None, want))
             continue
         claimed.add(match.id)
+        result.bindings[f"{adapter.kind}/{want.key}"] = match.id
         diffs = diff_item(adapter, want, match)
         if not diffs:
             continue
         immutable = [d.field for d in diffs if d.field in adapter.immutable_fields]
         if immutable:
             fields = ", ".join(immutable)
-            changes.append(
-                Change(
+            result.gone.add(want.key)
+            result.changes.append(
+                _change(
+                    adapter,
                     Action.REPLACE,
-                    adapter.kind,
                     want.key,
-                    match.id,
-                    frozen(match.fields),
-                    frozen(want.fields),
+                    match,
                     diffs,
+                    want,
                     destructive=True,
                     reasons=(
                         f"{fields} cannot change after creation: the {adapter.singular} "
                         f"is deleted and re-created, and the data stored in it is lost",
                     ),
-                    source=want.source,
                 )
             )
         else:
-            changes.append(
-                Change(
-                    Action.UPDATE,
-                    adapter.kind,
-                    want.key,
-                    match.id,
-                    frozen(match.fields),
-                    frozen(want.fields),
-                    diffs,
-                    source=want.source,
-                )
-            )
+            result.changes.append(_change(adapter, Action.UPDATE, want.key, match, diffs, want))
 
-    unmanaged = 0
     for item in live:
         if item.id in claimed or item.id in untouchable:
             continue
-        if prune:
-            changes.append(
-                Change(
+        if item.parent is not None and item.parent in gone_parents:
+            result.gone.add(item.key)
+            result.changes.append(
+                _change(
+                    adapter,
                     Action.DELETE,
-                    adapter.kind,
                     item.key,
-                    item.id,
-                    frozen(item.fields),
+                    item,
+                    (),
+                    None,
+                    destructive=True,
+                    reasons=(f"its {parent_singular} {item.parent!r} is deleted or replaced",),
+                )
+            )
+        elif prune:
+            result.gone.add(item.key)
+            result.changes.append(
+                _change(
+                    adapter,
+                    Action.DELETE,
+                    item.key,
+                    item,
+                    (),
                     None,
                     destructive=True,
                     reasons=(f"not in the manifests and policy.prune includes {adapter.kind}",),
                 )
             )
         else:
-            unmanaged += 1
-    return changes, unmanaged, warnings
+            result.unmanaged += 1
+    if not adapter.writable:
+        result.changes = [_as_manual(adapter, c, desired, live) for c in result.changes]
+        result.gone.clear()
+    return result
+
+
+def _change(
+    adapter: Adapter,
+    action: Action,
+    key: str,
+    live: LiveItem | None,
+    diffs: tuple[FieldDiff, ...] | None,
+    want: DesiredItem | None,
+    *,
+    destructive: bool = False,
+    reasons: tuple[str, ...] = (),
+) -> Change:
+    return Change(
+        action,
+        adapter.kind,
+        key,
+        live.id if live else None,
+        frozen(live.fields) if live else None,
+        frozen(want.fields) if want else None,
+        diffs or (),
+        destructive=destructive,
+        reasons=reasons,
+        source=want.source if want else None,
+        parent=want.parent if want else (live.parent if live else None),
+    )
+
+
+def _as_manual(
+    adapter: Adapter, change: Change, desired: Sequence[DesiredItem], live: Sequence[LiveItem]
+) -> Change:
+    """A change of a read-only kind: shown with the steps to take by hand, never applied."""
+    want = next((d for d in desired if d.key == change.key), None)
+    have = next((item for item in live if item.id == change.id), None) if change.id else None
+    steps = adapter.manual_steps(change.action.value, want, have)
+    return replace(
+        change,
+        action=Action.MANUAL,
+        destructive=False,
+        reasons=(f"{change.action.value} by hand: the API cannot write {adapter.kind}", *steps),
+    )
 
 
 def plan_location(
@@ -177,18 +227,26 @@ def plan_location(
     changes: list[Change] = []
     unmanaged: dict[str, int] = {}
     warnings: list[str] = []
+    bindings: dict[str, str] = {}
+    gone: dict[str, frozenset[str]] = {}
+    singulars = {a.kind: a.singular for a in adapters}
     for adapter in adapters:
-        kind_changes, kind_unmanaged, kind_warnings = plan_kind(
+        parent = adapter.parent_kind
+        kind_plan = plan_kind(
             adapter,
             desired.get(adapter.kind, ()),
             live.get(adapter.kind, ()),
             prune=adapter.kind in prune,
+            gone_parents=gone.get(parent, frozenset()) if parent else frozenset(),
+            parent_singular=singulars.get(parent or "", "parent"),
         )
-        kind_changes.sort(key=lambda c: (_ACTION_ORDER[c.action], c.key))
-        changes.extend(kind_changes)
-        if kind_unmanaged:
-            unmanaged[adapter.kind] = kind_unmanaged
-        warnings.extend(kind_warnings)
+        gone[adapter.kind] = frozenset(kind_plan.gone)
+        kind_plan.changes.sort(key=lambda c: (_ACTION_ORDER[c.action], c.key))
+        changes.extend(kind_plan.changes)
+        if kind_plan.unmanaged:
+            unmanaged[adapter.kind] = kind_plan.unmanaged
+        warnings.extend(kind_plan.warnings)
+        bindings.update(kind_plan.bindings)
     return LocationPlan(
         name,
         location_id,
@@ -196,4 +254,5 @@ def plan_location(
         frozen(unmanaged) or {},
         tuple(warnings),
         api_calls=api_calls,
+        bindings=frozen(bindings) or {},
     )

@@ -9,7 +9,7 @@ applier uses the I/O half through the :class:`Api` protocol, so adapters never i
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
@@ -45,19 +45,37 @@ class Api(Protocol):
 
 
 @dataclass(frozen=True)
+class Ref:
+    """A manifest item's reference to another managed item of the same location, by natural key.
+
+    The loader checks that the target is declared; the applier turns it into the target's id
+    (which may only exist once an earlier change in the same apply has created it).
+    """
+
+    field: str  # the manifest field holding the reference, e.g. "group"
+    kind: str  # the target kind, e.g. "calendarGroups"
+    key: str  # the target's natural key
+
+
+@dataclass(frozen=True)
 class DesiredItem:
     """One manifest item after rendering, validation and normalisation."""
 
     kind: str
-    key: str  # natural key as shown to users, unique within the kind
-    fields: Mapping[str, Any]  # API field names; only what the manifest sets
+    key: str  # natural key as shown to users, unique within the kind (children: "parent/name")
+    fields: Mapping[str, Any]  # API field names (references by natural key); only what is set
     match_keys: tuple[str, ...]  # identities to look for in live state, most specific first
     source: SourcePos | None = None
+    parent: str | None = None  # natural key of the parent item, for nested kinds
+    refs: tuple[Ref, ...] = ()
+    children: tuple[
+        DesiredItem, ...
+    ] = ()  # nested items (prices of a product), flattened by the loader
 
 
 @dataclass(frozen=True)
 class LiveItem:
-    """One object read from the API, normalised for comparison."""
+    """One object read from the API, normalised for comparison (references as natural keys)."""
 
     kind: str
     key: str
@@ -65,6 +83,28 @@ class LiveItem:
     fields: Mapping[str, Any]
     match_keys: tuple[str, ...]
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    parent: str | None = None  # natural key of the parent object, for nested kinds
+
+
+class IdMap(Protocol):
+    """Ids of a location's objects by kind and natural key, as known at apply time."""
+
+    def id_of(self, kind: str, key: str) -> str: ...
+
+
+@dataclass
+class Ctx:
+    """What an adapter's I/O methods get: the API, the location, what is known so far."""
+
+    api: Api
+    location_id: str
+    live: Mapping[str, Sequence[LiveItem]] = field(default_factory=dict)  # kinds read before
+    ids: IdMap | None = None  # set by the applier
+
+    def id_of(self, kind: str, key: str) -> str:
+        if self.ids is None:
+            raise LookupError(f"no id map to resolve {kind} {key!r}")
+        return self.ids.id_of(kind, key)
 
 
 class Adapter(ABC):
@@ -72,12 +112,14 @@ class Adapter(ABC):
 
     kind: ClassVar[str]  # the bundle key, e.g. "customFields"
     singular: ClassVar[str]  # for messages, e.g. "custom field"
-    model: ClassVar[type[ResourceSpec]]  # the manifest item model
+    model: ClassVar[type[ResourceSpec]]  # the manifest item model (None-like for nested kinds)
     version: ClassVar[str | None]  # the API's Version header value
     depends_on: ClassVar[tuple[str, ...]] = ()  # kinds created before (and deleted after) this one
+    parent_kind: ClassVar[str | None] = None  # nested kinds: declared inside items of this kind
     compare_fields: ClassVar[tuple[str, ...]]  # fields whose difference makes an update
     immutable_fields: ClassVar[tuple[str, ...]] = ()  # a difference here makes a replace
     write_only_fields: ClassVar[tuple[str, ...]] = ()  # sent on write, never returned on read
+    writable: ClassVar[bool] = True  # False: differences are `manual` changes, never applied
 
     # -- pure half: used by the loader and the planner -------------------------------------
     @abstractmethod
@@ -102,23 +144,29 @@ class Adapter(ABC):
         """Bring declared fields to the form the API returns (hook)."""
         return fields
 
+    def manual_steps(
+        self, action: str, desired: DesiredItem | None, live: LiveItem | None
+    ) -> tuple[str, ...]:
+        """For read-only kinds: what a person must do in the GHL UI to make this change."""
+        return ()
+
     @abstractmethod
     def live_item(self, raw: Mapping[str, Any]) -> LiveItem:
         """Map one object from a list response to a LiveItem."""
 
     # -- I/O half: used by the reader and the applier ---------------------------------------
     @abstractmethod
-    def list_live(self, api: Api, location_id: str) -> list[LiveItem]:
-        """Read every object of this kind in the location (all pages)."""
+    def list_live(self, ctx: Ctx) -> list[LiveItem]:
+        """Read every object of this kind in the location (all pages; per parent if nested)."""
 
-    @abstractmethod
-    def create(self, api: Api, location_id: str, item: DesiredItem) -> str:
+    def create(self, ctx: Ctx, item: DesiredItem) -> str:
         """Create the object; return its new id."""
+        raise NotImplementedError(f"{self.kind} cannot be created through the API")
 
-    @abstractmethod
-    def update(self, api: Api, location_id: str, object_id: str, item: DesiredItem) -> None:
+    def update(self, ctx: Ctx, object_id: str, item: DesiredItem) -> None:
         """Make the live object match the desired item."""
+        raise NotImplementedError(f"{self.kind} cannot be updated through the API")
 
-    @abstractmethod
-    def delete(self, api: Api, location_id: str, object_id: str) -> None:
-        """Delete the live object."""
+    def delete(self, ctx: Ctx, object_id: str, key: str, parent: str | None) -> None:
+        """Delete the live object (``key``/``parent`` locate nested objects)."""
+        raise NotImplementedError(f"{self.kind} cannot be deleted through the API")

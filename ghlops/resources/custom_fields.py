@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ghlops.models.custom_field import CustomField
-from ghlops.resources.base import Adapter, Api, DesiredItem, LiveItem
+from ghlops.resources.base import Adapter, Ctx, DesiredItem, LiveItem
 
 # response field -> request field
 _LIVE_RENAMES = {"isMultiFileAllowed": "isMultipleFile", "maxFileLimit": "maxNumberOfFiles"}
@@ -69,8 +69,10 @@ class CustomFieldAdapter(Adapter):
         name_key = f"{fields['model']}:{fields['name']}"
         return LiveItem(self.kind, name_key, str(raw["id"]), fields, match, raw)
 
-    def list_live(self, api: Api, location_id: str) -> list[LiveItem]:
-        body = api.request("GET", f"/locations/{location_id}/customFields", version=self.version)
+    def list_live(self, ctx: Ctx) -> list[LiveItem]:
+        body = ctx.api.request(
+            "GET", f"/locations/{ctx.location_id}/customFields", version=self.version
+        )
         return [self.live_item(f) for f in body["customFields"]]
 
     def _body(self, item: DesiredItem, *, create: bool) -> dict[str, Any]:
@@ -83,24 +85,24 @@ class CustomFieldAdapter(Adapter):
             body.pop("dataType", None)
         return body
 
-    def create(self, api: Api, location_id: str, item: DesiredItem) -> str:
-        body = api.request(
+    def create(self, ctx: Ctx, item: DesiredItem) -> str:
+        body = ctx.api.request(
             "POST",
-            f"/locations/{location_id}/customFields",
+            f"/locations/{ctx.location_id}/customFields",
             version=self.version,
             json=self._body(item, create=True),
         )
         return str(body["customField"]["id"])
 
-    def update(self, api: Api, location_id: str, object_id: str, item: DesiredItem) -> None:
-        api.request(
+    def update(self, ctx: Ctx, object_id: str, item: DesiredItem) -> None:
+        ctx.api.request(
             "PUT",
-            f"/locations/{location_id}/customFields/{object_id}",
+            f"/locations/{ctx.location_id}/customFields/{object_id}",
             version=self.version,
             json=self._body(item, create=False),
         )
 
-    def delete(self, api: Api, location_id: str, object_id: str) -> None:
-        api.request(
-            "DELETE", f"/locations/{location_id}/customFields/{object_id}", version=self.version
+    def delete(self, ctx: Ctx, object_id: str, key: str, parent: str | None) -> None:
+        ctx.api.request(
+            "DELETE", f"/locations/{ctx.location_id}/customFields/{object_id}", version=self.version
         )

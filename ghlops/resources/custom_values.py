@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ghlops.models.custom_value import CustomValue
-from ghlops.resources.base import Adapter, Api, DesiredItem, LiveItem
+from ghlops.resources.base import Adapter, Ctx, DesiredItem, LiveItem
 
 
 class CustomValueAdapter(Adapter):
@@ -38,31 +38,33 @@ class CustomValueAdapter(Adapter):
             raw,
         )
 
-    def list_live(self, api: Api, location_id: str) -> list[LiveItem]:
-        body = api.request("GET", f"/locations/{location_id}/customValues", version=self.version)
+    def list_live(self, ctx: Ctx) -> list[LiveItem]:
+        body = ctx.api.request(
+            "GET", f"/locations/{ctx.location_id}/customValues", version=self.version
+        )
         return [self.live_item(v) for v in body["customValues"]]
 
     def _body(self, item: DesiredItem) -> dict[str, Any]:
         return {"name": item.fields["name"], "value": item.fields["value"]}
 
-    def create(self, api: Api, location_id: str, item: DesiredItem) -> str:
-        body = api.request(
+    def create(self, ctx: Ctx, item: DesiredItem) -> str:
+        body = ctx.api.request(
             "POST",
-            f"/locations/{location_id}/customValues",
+            f"/locations/{ctx.location_id}/customValues",
             version=self.version,
             json=self._body(item),
         )
         return str(body["customValue"]["id"])
 
-    def update(self, api: Api, location_id: str, object_id: str, item: DesiredItem) -> None:
-        api.request(
+    def update(self, ctx: Ctx, object_id: str, item: DesiredItem) -> None:
+        ctx.api.request(
             "PUT",
-            f"/locations/{location_id}/customValues/{object_id}",
+            f"/locations/{ctx.location_id}/customValues/{object_id}",
             version=self.version,
             json=self._body(item),
         )
 
-    def delete(self, api: Api, location_id: str, object_id: str) -> None:
-        api.request(
-            "DELETE", f"/locations/{location_id}/customValues/{object_id}", version=self.version
+    def delete(self, ctx: Ctx, object_id: str, key: str, parent: str | None) -> None:
+        ctx.api.request(
+            "DELETE", f"/locations/{ctx.location_id}/customValues/{object_id}", version=self.version
         )

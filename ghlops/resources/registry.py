@@ -18,8 +18,17 @@ if len(ADAPTERS) != len(_ADAPTERS):  # pragma: no cover - a programming error ca
 
 
 def kinds() -> list[str]:
-    """Bundle keys in dependency order (create order)."""
+    """Every kind in dependency order (create order), nested kinds included."""
     return list(ADAPTERS)
+
+
+def bundle_kinds() -> list[str]:
+    """The top-level keys of a bundle file (nested kinds live inside their parent's items)."""
+    return [k for k, a in ADAPTERS.items() if a.parent_kind is None]
+
+
+def children_of(kind: str) -> list[Adapter]:
+    return [a for a in ADAPTERS.values() if a.parent_kind == kind]
 
 
 def get(kind: str) -> Adapter:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ghlops.models.tag import Tag
-from ghlops.resources.base import Adapter, Api, DesiredItem, LiveItem
+from ghlops.resources.base import Adapter, Ctx, DesiredItem, LiveItem
 
 
 class TagAdapter(Adapter):
@@ -39,26 +39,28 @@ class TagAdapter(Adapter):
             raw,
         )
 
-    def list_live(self, api: Api, location_id: str) -> list[LiveItem]:
-        body = api.request("GET", f"/locations/{location_id}/tags", version=self.version)
+    def list_live(self, ctx: Ctx) -> list[LiveItem]:
+        body = ctx.api.request("GET", f"/locations/{ctx.location_id}/tags", version=self.version)
         return [self.live_item(t) for t in body["tags"]]
 
-    def create(self, api: Api, location_id: str, item: DesiredItem) -> str:
-        body = api.request(
+    def create(self, ctx: Ctx, item: DesiredItem) -> str:
+        body = ctx.api.request(
             "POST",
-            f"/locations/{location_id}/tags",
+            f"/locations/{ctx.location_id}/tags",
             version=self.version,
             json={"name": item.fields["name"]},
         )
         return str(body["tag"]["id"])
 
-    def update(self, api: Api, location_id: str, object_id: str, item: DesiredItem) -> None:
-        api.request(
+    def update(self, ctx: Ctx, object_id: str, item: DesiredItem) -> None:
+        ctx.api.request(
             "PUT",
-            f"/locations/{location_id}/tags/{object_id}",
+            f"/locations/{ctx.location_id}/tags/{object_id}",
             version=self.version,
             json={"name": item.fields["name"]},
         )
 
-    def delete(self, api: Api, location_id: str, object_id: str) -> None:
-        api.request("DELETE", f"/locations/{location_id}/tags/{object_id}", version=self.version)
+    def delete(self, ctx: Ctx, object_id: str, key: str, parent: str | None) -> None:
+        ctx.api.request(
+            "DELETE", f"/locations/{ctx.location_id}/tags/{object_id}", version=self.version
+        )

@@ -114,6 +114,7 @@ def test_json_contract() -> None:
         "destructive": False,
         "reasons": [],
         "source": None,
+        "parent": None,
     }
     update = next(c for c in downtown["changes"] if c["action"] == "update")
     assert update["before"] == {"name": "Booking URL", "value": "https://a"}
