@@ -29,8 +29,8 @@ from ghlops.sandbox.errors import (
     unauthorized,
     unprocessable,
 )
-from ghlops.sandbox.ids import sandbox_token
-from ghlops.sandbox.routing import Match, Router
+from ghlops.sandbox.ids import firestore_id, sandbox_token
+from ghlops.sandbox.routing import Match, Router, Seeder
 from ghlops.sandbox.spec import Operation, SpecLibrary, default_library
 from ghlops.sandbox.store import Store
 from ghlops.sandbox.validation import Validator
@@ -203,6 +203,41 @@ class Sandbox:
             raise ValueError(f"unknown kind {kind!r}; known: {', '.join(sorted(self.renderers))}")
         return [render(obj.data) for obj in self.store.list(location_id, kind)]
 
+    def seed(self, data: Mapping[str, Any]) -> dict[str, list[str]]:
+        """Store objects directly, as a person using the GHL UI would create them.
+
+        ``data`` is ``{"locations": {<locationId>: {<kind>: [<fields>, ...]}}}``; locations are
+        provisioned when missing. Returns the new ids per ``"<locationId>/<kind>"``.
+
+        Raises:
+            ValueError: the data has another shape, or names a kind that is not emulated.
+        """
+        locations = data.get("locations") if isinstance(data, Mapping) else None
+        if not isinstance(locations, Mapping):
+            raise ValueError("seed data must be a mapping with a 'locations' mapping")
+        seeders = handlers.all_seeders()
+        created: dict[str, list[str]] = {}
+        with self.store.transaction():
+            for location_id, kinds in locations.items():
+                if not isinstance(kinds, Mapping):
+                    raise ValueError(f"location {location_id}: expected a mapping of kinds")
+                self.store.add_location(str(location_id), f"Sandbox location {location_id}", None)
+                for kind, objects in kinds.items():
+                    if kind not in self.renderers:
+                        known = ", ".join(sorted(self.renderers))
+                        raise ValueError(f"cannot seed unknown kind {kind!r} (known: {known})")
+                    if not isinstance(objects, list) or not all(
+                        isinstance(o, Mapping) for o in objects
+                    ):
+                        raise ValueError(
+                            f"location {location_id}: {kind} must be a list of mappings"
+                        )
+                    seeder = seeders.get(kind, _generic_seeder(kind))
+                    created[f"{location_id}/{kind}"] = [
+                        seeder(self.store, str(location_id), dict(o)) for o in objects
+                    ]
+        return created
+
     def transport(self) -> httpx.BaseTransport:
         """An httpx transport that calls :meth:`handle` in-process."""
         from ghlops.sandbox.transport import SandboxTransport
@@ -351,6 +386,17 @@ class Sandbox:
         if not isinstance(value, dict):
             raise bad_request("Request body must be a JSON object")
         return value
+
+
+def _generic_seeder(kind: str) -> Seeder:
+    def seed(store: Store, location_id: str, fields: dict[str, Any]) -> str:
+        object_id = str(fields.get("id") or firestore_id())
+        store.insert(
+            location_id, kind, object_id, {**fields, "id": object_id, "locationId": location_id}
+        )
+        return object_id
+
+    return seed
 
 
 def _bearer(header: str | None) -> str | None:

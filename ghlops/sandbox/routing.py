@@ -24,6 +24,7 @@ from ghlops.sandbox.spec import Operation
 
 if TYPE_CHECKING:
     from ghlops.sandbox.context import RequestContext
+    from ghlops.sandbox.store import Store
 
 Handler = Callable[["RequestContext"], Any]
 H = TypeVar("H", bound=Handler)
@@ -65,6 +66,10 @@ class Kind:
     schema: str
 
 
+# (store, location_id, fields) -> the new object's id
+Seeder = Callable[["Store", str, dict[str, Any]], str]
+
+
 class RouteTable:
     """The routes and kinds of one handler module (one spec file).
 
@@ -76,6 +81,7 @@ class RouteTable:
         self.spec = spec
         self.routes: list[Route] = []
         self.kinds: list[Kind] = []
+        self.seeders: dict[str, Seeder] = {}
 
     def route(
         self,
@@ -117,6 +123,20 @@ class RouteTable:
     def kind(self, name: str, *, schema: str) -> None:
         """Declare a stored kind whose API view is ``components.schemas[schema]``."""
         self.kinds.append(Kind(name, self.spec, schema))
+
+    def seeder(self, name: str) -> Callable[[Seeder], Seeder]:
+        """Decorator registering how ``Sandbox.seed`` stores objects of kind ``name``.
+
+        A seeder stands in for the GHL UI: it stores objects the public API cannot create
+        (pipelines, users, carriers) or that a test wants in place. Kinds without a seeder get
+        the generic one (a 20-character id, ``locationId``, the given fields).
+        """
+
+        def register(seeder: Seeder) -> Seeder:
+            self.seeders[name] = seeder
+            return seeder
+
+        return register
 
 
 @dataclass(frozen=True)

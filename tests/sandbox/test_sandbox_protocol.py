@@ -308,3 +308,27 @@ def test_middleware_order_is_outermost_first(sb: Sandbox, token: str) -> None:
     finally:
         sandbox.close()
     assert order == ["outer", "inner"]
+
+
+def test_seed_stores_objects_and_provisions_locations() -> None:
+    from ghlops.sandbox import Sandbox
+
+    with Sandbox() as sb:
+        created = sb.seed({"locations": {"SeedLoc0000000000001": {"tags": [{"name": "ui-made"}]}}})
+        [tag_id] = created["SeedLoc0000000000001/tags"]
+        assert len(tag_id) == 20
+        assert sb.objects("SeedLoc0000000000001", "tags") == [
+            {"name": "ui-made", "id": tag_id, "locationId": "SeedLoc0000000000001"}
+        ]
+        for bad in (
+            {},
+            {"locations": []},
+            {"locations": {"x": {"nope": []}}},
+            {"locations": {"x": {"tags": ["str"]}}},
+        ):
+            try:
+                sb.seed(bad)
+            except ValueError as exc:
+                assert str(exc)
+            else:
+                raise AssertionError(f"accepted {bad}")

@@ -7,7 +7,7 @@ To emulate another kind, write ``handlers/<area>.py`` with a module-level
 from __future__ import annotations
 
 from ghlops.sandbox.handlers import locations
-from ghlops.sandbox.routing import Kind, Route, RouteTable
+from ghlops.sandbox.routing import Kind, Route, RouteTable, Seeder
 
 MODULES = (
     locations,  # tags, customFields, customValues
@@ -24,3 +24,8 @@ def all_routes() -> list[Route]:
 def all_kinds() -> list[Kind]:
     """The stored kinds of every handler module."""
     return [kind for table in TABLES for kind in table.kinds]
+
+
+def all_seeders() -> dict[str, Seeder]:
+    """Seeders by kind, from every handler module."""
+    return {name: seeder for table in TABLES for name, seeder in table.seeders.items()}
