@@ -322,6 +322,40 @@ def apply(
     ctx.exit(run_apply(ctx.obj, locations, sandbox, base_url, auto_approve))
 
 
+# -- schema ------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("schemas"),
+    show_default=True,
+    help="Folder to write the schemas to.",
+)
+@click.option("--check", is_flag=True, help="Exit 1 if the files there are not up to date.")
+def schema(out: Path, check: bool) -> None:
+    """Write JSON Schemas for ghlops.yaml and bundle files (for editor completion)."""
+    from ghlops.manifest.schema import render_schemas
+
+    stale = []
+    for name, text in render_schemas().items():
+        path = out / name
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current == text:
+            continue
+        stale.append(str(path))
+        if not check:
+            out.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+    if check and stale:
+        raise GhlopsError(f"out of date: {', '.join(stale)}; run 'ghlops schema'")
+    echo(
+        f"{'checked' if check else 'wrote'} {out}/: "
+        + (", ".join(stale) if stale else "up to date")
+    )
+
+
 # -- sandbox -----------------------------------------------------------------------------------
 
 
@@ -389,6 +423,43 @@ def sandbox_serve(
             server.server_close()
     finally:
         sb.close()
+
+
+@sandbox.command("seed")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="SQLite file (default: .ghlops/sandbox.sqlite3 in the project folder).",
+)
+@click.pass_obj
+def sandbox_seed(obj: Context, file: Path, db: Path | None) -> None:
+    """Put objects into the sandbox as if made in the GHL UI (pipelines, users, carriers, …).
+
+    FILE is YAML: ``locations: {<locationId>: {<kind>: [<fields>, ...]}}``. Locations may also be
+    given by their name in ghlops.yaml.
+    """
+    from ghlops.engine import SANDBOX_DB
+    from ghlops.manifest.yamlload import read_yaml_file
+    from ghlops.sandbox import Sandbox
+
+    data = read_yaml_file(file)
+    if (obj.directory / "ghlops.yaml").exists() and isinstance(data, dict):
+        project = load_project(obj.directory)
+        names = {loc.name: loc.id for loc in project.locations}
+        locations = data.get("locations")
+        if isinstance(locations, dict):
+            data = {**data, "locations": {names.get(k, k): v for k, v in locations.items()}}
+    sb = Sandbox(db or (obj.directory / SANDBOX_DB))
+    try:
+        created = sb.seed(data)
+    except ValueError as exc:
+        raise ConfigError(f"{file}: {exc}") from None
+    finally:
+        sb.close()
+    for where, ids in created.items():
+        echo(f"seeded {len(ids)} {where.split('/', 1)[1]} in location {where.split('/', 1)[0]}")
 
 
 # -- demo --------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.reader import ReaderError
 
-from ghlops.errors import Problem, SourcePos
+from ghlops.errors import ManifestError, Problem, SourcePos
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 """Largest file ghlops reads (5 MB); larger ones are refused unread."""
@@ -298,3 +298,15 @@ def parse_yaml(
     finally:
         if loader is not None:
             loader.dispose()
+
+
+def read_yaml_file(path: Path, file: str | None = None) -> Any:
+    """Read and parse a whole YAML file with every check above; raise ManifestError on problems."""
+    name = file or str(path)
+    text, problem = read_text(path, name)
+    if problem is not None or text is None:
+        raise ManifestError([problem or Problem(SourcePos(name), "cannot read file")])
+    document, problems = parse_yaml(text, name)
+    if problems or document is None:
+        raise ManifestError(problems)
+    return document.data

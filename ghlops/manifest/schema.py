@@ -1,0 +1,66 @@
+"""JSON Schemas for ghlops.yaml and bundle files, generated from the models.
+
+Editors use them for completion and inline errors (yaml-language-server modeline). They describe
+the shape only; ghlops itself checks more (references, duplicate keys, templates).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ghlops.manifest.project import LOCATION_ID_RE, ProjectSpec
+from ghlops.resources import registry
+
+SCHEMA_URI = "https://json-schema.org/draft/2020-12/schema"
+FILES = ("ghlops.schema.json", "bundle.schema.json")
+
+
+def project_schema() -> dict[str, Any]:
+    schema = ProjectSpec.model_json_schema()
+    schema["$schema"] = SCHEMA_URI
+    schema["title"] = "ghlops project file (ghlops.yaml)"
+    schema["properties"]["version"] = {"const": 1, "description": "Format version; always 1"}
+    schema["required"] = ["version", "locations"]
+    defs = schema["$defs"]
+    defs["LocationSpec"]["properties"]["id"] = {
+        "type": "string",
+        "pattern": f"^{LOCATION_ID_RE.pattern}$",
+        "description": "The GHL location id (20 letters and digits)",
+    }
+    prune = defs["PolicySpec"]["properties"]["prune"]
+    prune["anyOf"][0]["items"] = {"enum": registry.kinds()}
+    return schema
+
+
+def bundle_schema() -> dict[str, Any]:
+    defs: dict[str, Any] = {}
+    properties: dict[str, Any] = {}
+    for kind in registry.bundle_kinds():
+        model = registry.get(kind).model
+        item = model.model_json_schema(ref_template="#/$defs/{model}")
+        defs.update(item.pop("$defs", {}))
+        defs[model.__name__] = item
+        properties[kind] = {
+            "type": ["array", "null"],
+            "items": {"$ref": f"#/$defs/{model.__name__}"},
+            "description": f"{registry.get(kind).singular.capitalize()} items",
+        }
+    return {
+        "$schema": SCHEMA_URI,
+        "title": "ghlops bundle file",
+        "description": "One key per resource kind, each a list of items (GHL API field names). "
+        "Files are jinja2 templates rendered before parsing.",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": properties,
+        "$defs": defs,
+    }
+
+
+def render_schemas() -> dict[str, str]:
+    """File name -> JSON text, as committed in schemas/."""
+    return {
+        name: json.dumps(schema, indent=2, sort_keys=True) + "\n"
+        for name, schema in zip(FILES, (project_schema(), bundle_schema()), strict=True)
+    }
