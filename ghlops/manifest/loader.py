@@ -98,7 +98,7 @@ def _items(document: YamlDocument, file: str) -> tuple[list[DesiredItem], list[P
         problems.append(
             Problem(
                 SourcePos(file, positions.line(())),
-                f"expected a mapping of resource kinds ({_known_kinds()}) at the top level, "
+                "expected a mapping of resource kinds (such as tags: or customFields:) at the top level, "
                 f"got {describe_type(data)}",
             )
         )

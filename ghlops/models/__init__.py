@@ -1,8 +1,28 @@
 """Manifest item models, one module per resource kind."""
 
 from ghlops.models.base import ResourceSpec
+from ghlops.models.calendar import Calendar, CalendarGroup
 from ghlops.models.custom_field import CustomField
+from ghlops.models.custom_menu_link import CustomMenuLink
 from ghlops.models.custom_value import CustomValue
+from ghlops.models.pipeline import Pipeline
+from ghlops.models.product import Price, Product
+from ghlops.models.redirect import Redirect
+from ghlops.models.shipping import ShippingRate, ShippingZone
 from ghlops.models.tag import Tag
 
-__all__ = ["CustomField", "CustomValue", "ResourceSpec", "Tag"]
+__all__ = [
+    "Calendar",
+    "CalendarGroup",
+    "CustomField",
+    "CustomMenuLink",
+    "CustomValue",
+    "Pipeline",
+    "Price",
+    "Product",
+    "Redirect",
+    "ResourceSpec",
+    "ShippingRate",
+    "ShippingZone",
+    "Tag",
+]

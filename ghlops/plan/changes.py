@@ -85,6 +85,8 @@ class LocationPlan:
     # "kind/key" -> id of every live object (by live and by desired key): how the applier
     # resolves references and parents to ids
     bindings: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # facts about items without a change, e.g. write-only fields that could not be compared
+    notes: tuple[str, ...] = ()
 
     def counts(self) -> dict[str, int]:
         counts = {a.value: 0 for a in Action}
@@ -104,6 +106,7 @@ class LocationPlan:
             "changes": [c.to_data() for c in self.changes],
             "unmanaged": dict(self.unmanaged),
             "warnings": list(self.warnings),
+            "notes": list(self.notes),
             "summary": self.counts(),
             "api_calls": self.api_calls,
         }
@@ -112,30 +115,37 @@ class LocationPlan:
 @dataclass(frozen=True)
 class Plan:
     locations: tuple[LocationPlan, ...]
+    agency: LocationPlan | None = None  # agency-level objects (custom menu links), planned once
+
+    @property
+    def all(self) -> tuple[LocationPlan, ...]:
+        """Location plans, then the agency plan if there is one."""
+        return self.locations + ((self.agency,) if self.agency else ())
 
     def counts(self) -> dict[str, int]:
         total = {a.value: 0 for a in Action}
-        for loc in self.locations:
+        for loc in self.all:
             for action, n in loc.counts().items():
                 total[action] += n
         return total
 
     @property
     def has_changes(self) -> bool:
-        return any(loc.has_changes for loc in self.locations)
+        return any(loc.has_changes for loc in self.all)
 
     @property
     def failed(self) -> tuple[LocationPlan, ...]:
-        return tuple(loc for loc in self.locations if loc.error)
+        return tuple(loc for loc in self.all if loc.error)
 
     def to_data(self) -> dict[str, Any]:
         summary: dict[str, int] = self.counts()
-        summary["unmanaged"] = sum(sum(loc.unmanaged.values()) for loc in self.locations)
+        summary["unmanaged"] = sum(sum(loc.unmanaged.values()) for loc in self.all)
         summary["locations"] = len(self.locations)
         summary["locations_with_changes"] = sum(1 for loc in self.locations if loc.has_changes)
         summary["locations_failed"] = len(self.failed)
         return {
             "format_version": FORMAT_VERSION,
             "locations": [loc.to_data() for loc in self.locations],
+            "agency": self.agency.to_data() if self.agency else None,
             "summary": summary,
         }

@@ -68,6 +68,7 @@ class KindPlan:
     changes: list[Change] = field(default_factory=list)
     unmanaged: int = 0
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # about items without a change
     bindings: dict[str, str] = field(default_factory=dict)  # "kind/key" -> live id
     gone: set[str] = field(default_factory=set)  # keys of live objects deleted or replaced
 
@@ -110,6 +111,7 @@ def plan_kind(
         result.bindings[f"{adapter.kind}/{want.key}"] = match.id
         diffs = diff_item(adapter, want, match)
         if not diffs:
+            result.notes.extend(adapter.write_only_reasons(want, changed=False))
             continue
         immutable = [d.field for d in diffs if d.field in adapter.immutable_fields]
         if immutable:
@@ -131,7 +133,20 @@ def plan_kind(
                 )
             )
         else:
-            result.changes.append(_change(adapter, Action.UPDATE, want.key, match, diffs, want))
+            destroys = adapter.destructive_reasons(want, match)
+            reasons = destroys + adapter.write_only_reasons(want, changed=True)
+            result.changes.append(
+                _change(
+                    adapter,
+                    Action.UPDATE,
+                    want.key,
+                    match,
+                    diffs,
+                    want,
+                    destructive=bool(destroys),
+                    reasons=reasons,
+                )
+            )
 
     for item in live:
         if item.id in claimed or item.id in untouchable:
@@ -227,6 +242,7 @@ def plan_location(
     changes: list[Change] = []
     unmanaged: dict[str, int] = {}
     warnings: list[str] = []
+    notes: list[str] = []
     bindings: dict[str, str] = {}
     gone: dict[str, frozenset[str]] = {}
     singulars = {a.kind: a.singular for a in adapters}
@@ -246,6 +262,7 @@ def plan_location(
         if kind_plan.unmanaged:
             unmanaged[adapter.kind] = kind_plan.unmanaged
         warnings.extend(kind_plan.warnings)
+        notes.extend(kind_plan.notes)
         bindings.update(kind_plan.bindings)
     return LocationPlan(
         name,
@@ -254,5 +271,6 @@ def plan_location(
         frozen(unmanaged) or {},
         tuple(warnings),
         api_calls=api_calls,
+        notes=tuple(notes),
         bindings=frozen(bindings) or {},
     )

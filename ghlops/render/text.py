@@ -73,8 +73,9 @@ def summary_line(counts: Mapping[str, int]) -> str:
     return "Plan: " + ", ".join(parts) + "."
 
 
-def render_location(loc: LocationPlan, *, color: bool = False) -> list[str]:
-    lines = [_paint(f"Location {loc.name} ({loc.location_id})", "1", color)]
+def render_location(loc: LocationPlan, *, color: bool = False, agency: bool = False) -> list[str]:
+    title = f"Agency {loc.location_id}" if agency else f"Location {loc.name} ({loc.location_id})"
+    lines = [_paint(title, "1", color)]
     if loc.error:
         lines.append("  " + _paint(f"FAILED: {loc.error}", "31", color))
         return lines
@@ -84,6 +85,8 @@ def render_location(loc: LocationPlan, *, color: bool = False) -> list[str]:
         lines.append("  no changes")
     for change in loc.changes:
         lines += render_change(change, color=color)
+    for note in loc.notes:
+        lines.append(f"  note: {note}")
     if loc.unmanaged:
         detail = ", ".join(f"{k} {n}" for k, n in loc.unmanaged.items())
         total = sum(loc.unmanaged.values())
@@ -98,8 +101,11 @@ def render_plan(plan: Plan, *, color: bool = False) -> str:
     for loc in plan.locations:
         lines += render_location(loc, color=color)
         lines.append("")
+    if plan.agency:
+        lines += render_location(plan.agency, color=color, agency=True)
+        lines.append("")
     counts = plan.counts()
-    unmanaged = sum(sum(loc.unmanaged.values()) for loc in plan.locations)
+    unmanaged = sum(sum(loc.unmanaged.values()) for loc in plan.all)
     if plan.failed:
         names = ", ".join(loc.name for loc in plan.failed)
         lines.append(_paint(f"Failed to plan {len(plan.failed)} location(s): {names}", "31", color))

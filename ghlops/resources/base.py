@@ -100,6 +100,9 @@ class Ctx:
     location_id: str
     live: Mapping[str, Sequence[LiveItem]] = field(default_factory=dict)  # kinds read before
     ids: IdMap | None = None  # set by the applier
+    # the location's desired items by kind, while reading live state for a plan (adapters that
+    # resolve lookups such as user emails check them here and raise GhlopsError for a bad one)
+    desired: Mapping[str, Sequence[DesiredItem]] = field(default_factory=dict)
 
     def id_of(self, kind: str, key: str) -> str:
         if self.ids is None:
@@ -120,6 +123,7 @@ class Adapter(ABC):
     immutable_fields: ClassVar[tuple[str, ...]] = ()  # a difference here makes a replace
     write_only_fields: ClassVar[tuple[str, ...]] = ()  # sent on write, never returned on read
     writable: ClassVar[bool] = True  # False: differences are `manual` changes, never applied
+    scope: ClassVar[str] = "location"  # "agency": one object per agency, planned once
 
     # -- pure half: used by the loader and the planner -------------------------------------
     @abstractmethod
@@ -144,15 +148,34 @@ class Adapter(ABC):
         """Bring declared fields to the form the API returns (hook)."""
         return fields
 
+    def destructive_reasons(self, desired: DesiredItem, live: LiveItem) -> tuple[str, ...]:
+        """Why an in-place update of this item destroys or moves data (hook; e.g. a pipeline
+        stage removed moves its opportunities). Non-empty marks the update destructive."""
+        return ()
+
     def manual_steps(
         self, action: str, desired: DesiredItem | None, live: LiveItem | None
     ) -> tuple[str, ...]:
         """For read-only kinds: what a person must do in the GHL UI to make this change."""
         return ()
 
+    def write_only_reasons(self, item: DesiredItem, *, changed: bool) -> tuple[str, ...]:
+        """What the plan says about the write-only fields of a desired item matched live (hook).
+
+        ``changed``: the item is updated; the texts become reasons of its change (e.g. which
+        write-only fields the update sends along). Not ``changed``: the texts become notes of the
+        location (e.g. that declared write-only fields could not be compared).
+        """
+        return ()
+
     @abstractmethod
     def live_item(self, raw: Mapping[str, Any]) -> LiveItem:
         """Map one object from a list response to a LiveItem."""
+
+    def live_items(self, ctx: Ctx, raws: Sequence[Mapping[str, Any]]) -> list[LiveItem]:
+        """Map a list response's objects; override when that needs ``ctx`` (ids of kinds read
+        earlier back to natural keys, lookups). The plan-case runner calls it too."""
+        return [self.live_item(raw) for raw in raws]
 
     # -- I/O half: used by the reader and the applier ---------------------------------------
     @abstractmethod

@@ -6,11 +6,33 @@ Adding a kind means writing its adapter module and listing it here.
 from __future__ import annotations
 
 from ghlops.resources.base import Adapter
+from ghlops.resources.calendar_groups import CalendarGroupAdapter
+from ghlops.resources.calendars import CalendarAdapter
 from ghlops.resources.custom_fields import CustomFieldAdapter
+from ghlops.resources.custom_menu_links import CustomMenuLinkAdapter
 from ghlops.resources.custom_values import CustomValueAdapter
+from ghlops.resources.pipelines import PipelineAdapter
+from ghlops.resources.prices import PriceAdapter
+from ghlops.resources.products import ProductAdapter
+from ghlops.resources.redirects import RedirectAdapter
+from ghlops.resources.shipping_rates import ShippingRateAdapter
+from ghlops.resources.shipping_zones import ShippingZoneAdapter
 from ghlops.resources.tags import TagAdapter
 
-_ADAPTERS: tuple[Adapter, ...] = (TagAdapter(), CustomFieldAdapter(), CustomValueAdapter())
+_ADAPTERS: tuple[Adapter, ...] = (
+    TagAdapter(),
+    CustomFieldAdapter(),
+    CustomValueAdapter(),
+    CalendarGroupAdapter(),  # before calendars, which refer to groups by slug
+    CalendarAdapter(),
+    RedirectAdapter(),
+    PipelineAdapter(),
+    ShippingZoneAdapter(),
+    ShippingRateAdapter(),  # nested in shippingZones; after them
+    ProductAdapter(),
+    PriceAdapter(),  # nested in products; after them
+    CustomMenuLinkAdapter(),  # agency-level: planned once, under "agency"
+)
 
 ADAPTERS: dict[str, Adapter] = {a.kind: a for a in _ADAPTERS}
 if len(ADAPTERS) != len(_ADAPTERS):  # pragma: no cover - a programming error caught at import

@@ -41,7 +41,9 @@ class Route:
         handler: Called with a validated :class:`RequestContext`; returns the JSON body (sent
             with the operation's documented 2xx status) or a :class:`Reply`.
         extra_body_properties: Undocumented top-level body properties the live API is known to
-            accept (name -> JSON schema), so they are not rejected as unknown.
+            accept (name -> JSON schema), so they are not rejected as unknown; or corrected
+            schemas of properties the spec declares wrongly, which replace the spec's (see
+            ``Validator.validate_body``).
     """
 
     spec: str

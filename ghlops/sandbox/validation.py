@@ -104,14 +104,17 @@ class Validator:
         Args:
             body: The parsed JSON object.
             node: The operation's request body schema.
-            extra_properties: Undocumented but accepted top-level properties (name -> schema).
+            extra_properties: Top-level properties the spec does not declare, or declares
+                wrongly, that the live API accepts (name -> schema). A listed property replaces
+                the spec's declaration (its ``required`` status is kept); a schema with
+                ``"x-allow-empty": true`` accepts ``""`` for a required property.
 
         Returns:
             The class-validator style messages; empty when the body is valid.
         """
         flat = self.flatten(node)
         for name, schema in (extra_properties or {}).items():
-            flat.properties.setdefault(name, SchemaAt(schema, node.doc))
+            flat.properties[name] = SchemaAt(schema, node.doc)
         return self._check_object(body, flat, "")
 
     def _check_object(self, obj: Mapping[str, Any], flat: _Flat, parent: str) -> list[str]:
@@ -137,7 +140,7 @@ class Validator:
             empty = _prefixed(parent, f"{name} should not be empty")
             return [empty, *self._type_only(name, flat, parent)]
         errors: list[str] = []
-        if required and value == "":
+        if required and value == "" and not self.library.resolve(node).schema.get("x-allow-empty"):
             errors.append(_prefixed(parent, f"{name} should not be empty"))
         return errors + self._check_value(value, flat, name, parent)
 

@@ -6,11 +6,29 @@ To emulate another kind, write ``handlers/<area>.py`` with a module-level
 
 from __future__ import annotations
 
-from ghlops.sandbox.handlers import locations
+from ghlops.sandbox.handlers import (
+    calendars,
+    custom_menus,
+    funnels,
+    locations,
+    oauth,
+    opportunities,
+    products,
+    store,
+    users,
+)
 from ghlops.sandbox.routing import Kind, Route, RouteTable, Seeder
 
 MODULES = (
     locations,  # tags, customFields, customValues
+    calendars,  # calendarGroups, calendars
+    users,  # users (read-only; seeded)
+    funnels,  # redirects
+    opportunities,  # pipelines (read-only)
+    custom_menus,  # customMenus (agency-level)
+    oauth,  # token endpoints (no stored kinds)
+    products,  # products, prices, productCollections
+    store,  # shippingZones, shippingRates, shippingCarriers (seeded)
 )
 
 TABLES: tuple[RouteTable, ...] = tuple(module.routes for module in MODULES)

@@ -1,0 +1,251 @@
+"""Adapter for ``products`` (apps/products.json, Version 2021-07-28); prices are nested.
+
+GET|POST /products/ (``locationId`` in the query of GET, in the body of POST),
+GET|PUT|DELETE /products/{productId} (``locationId`` query on GET/DELETE, body on PUT). Answers
+are the bare product object (id ``_id``, 24-hex), ``{"status": true}`` for a delete; create
+answers 201. The list is paginated ``limit``/``offset``; its ``total`` is an array
+``[{"total": n}]``, which ghlops does not need: it reads pages until a short one.
+
+Identity: ``slug`` when the manifest gives one (a rename with the same slug updates the product
+and keeps its id), else ``name``. A live product answers to both its slug and its name, so a
+product declared by name also matches one whose slug GHL made up.
+
+Collections: ``collections: [summer]`` names product collections by slug. Collections are made in
+GHL and only referenced here: while reading live state for a plan, ghlops lists the location's
+collections (``GET /products/collections?altId=&altType=location``, every page) once, when a live
+product has ``collectionIds`` or a declared product names a collection. Live ids become slugs
+(an id matching no collection shows as ``id:<id>``); a declared slug matching no collection fails
+that location's plan, naming the product and the slug. Writes resolve slugs to ``collectionIds``
+again (one more list call per product written with ``collections``). Order is ignored.
+
+Update: PUT is a full replacement (``name``, ``locationId``, ``productType`` required), so ghlops
+reads the product first (one GET) and sends its readable fields overlaid with the manifest's:
+fields the manifest does not declare (image, variants, taxes, ...) keep their live values. Fields
+GHL accepts but never returns (``write_only_fields``) cannot be carried over; the plan says so.
+ghlops does not send ``prices`` (the update DTO's list of price ids): prices are managed through
+their own endpoints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ghlops.errors import GhlopsError, SourcePos
+from ghlops.models.base import ResourceSpec
+from ghlops.models.product import Product
+from ghlops.resources.base import Adapter, Ctx, DesiredItem, LiveItem
+from ghlops.resources.prices import PriceAdapter, write_only_reasons
+
+VERSION = "2021-07-28"
+PAGE_SIZE = 100  # limit sent on every list call (the products list's own default, 0, is "all")
+COLLECTIONS_PATH = "/products/collections"
+
+# Key list_live adds to a raw product before live_item maps it: its collections as slugs.
+COLLECTIONS = "_collections"
+
+# Readable request fields: returned by GET, so a full-replacement PUT can carry them over.
+_READABLE = (
+    "name",
+    "description",
+    "productType",
+    "image",
+    "statementDescriptor",
+    "availableInStore",
+    "variants",
+    "collectionIds",
+    "isTaxesEnabled",
+    "taxes",
+    "automaticTaxCategoryId",
+    "label",
+    "slug",
+)
+_COMPARED = (
+    "name",
+    "slug",
+    "productType",
+    "description",
+    "image",
+    "statementDescriptor",
+    "availableInStore",
+    "collections",
+    "label",
+)
+
+PRICES = PriceAdapter()
+
+
+def list_collections(ctx: Ctx) -> list[Mapping[str, Any]]:
+    """Every product collection of the location (``{"data": [...], "total"}``, limit/offset)."""
+    collections: list[Mapping[str, Any]] = ctx.api.paginate(
+        COLLECTIONS_PATH,
+        version=VERSION,
+        items="data",
+        params={"altId": ctx.location_id, "altType": "location"},
+        page_size=PAGE_SIZE,
+    )
+    return collections
+
+
+def collection_problems(
+    wanted: Sequence[tuple[str, str]], collections: Sequence[Mapping[str, Any]]
+) -> list[str]:
+    """Why declared ``(product, slug)`` references cannot be resolved among live collections."""
+    problems = []
+    for product, slug in wanted:
+        matches = [c for c in collections if c.get("slug") == slug]
+        if len(matches) == 1:
+            continue
+        if matches:
+            ids = ", ".join(str(c["_id"]) for c in matches)
+            problems.append(
+                f"product '{product}': {len(matches)} product collections have the slug "
+                f"'{slug}' ({ids}); change one in GHL"
+            )
+            continue
+        known = ", ".join(sorted(repr(str(c.get("slug"))) for c in collections)) or "none"
+        problems.append(
+            f"product '{product}': unknown product collection '{slug}' (collections of this "
+            f"location: {known}); collections are made in GHL, ghlops does not create them"
+        )
+    return problems
+
+
+def _collection_ids(ctx: Ctx, item: DesiredItem) -> list[str]:
+    slugs = [str(s) for s in item.fields["collections"]]
+    collections = list_collections(ctx)
+    problems = collection_problems([(item.key, s) for s in slugs], collections)
+    if problems:
+        raise GhlopsError("; ".join(problems))
+    by_slug = {str(c["slug"]): str(c["_id"]) for c in collections}
+    return [by_slug[s] for s in slugs]
+
+
+class ProductAdapter(Adapter):
+    kind = "products"
+    singular = "product"
+    model = Product
+    version = VERSION
+    compare_fields = _COMPARED
+    write_only_fields = ("medias", "isLabelEnabled", "seo", "taxInclusive")
+
+    # -- pure half -----------------------------------------------------------------------------
+
+    def match_keys(self, fields: Mapping[str, Any]) -> tuple[str, ...]:
+        """A declared product's identity: its slug when given, else its name."""
+        if fields.get("slug"):
+            return (f"slug:{fields['slug']}",)
+        return (f"name:{fields['name']}",)
+
+    def display_key(self, fields: Mapping[str, Any]) -> str:
+        return str(fields.get("slug") or fields["name"])
+
+    def normalise_desired(self, fields: dict[str, Any]) -> dict[str, Any]:
+        if "collections" in fields:
+            fields["collections"] = sorted(set(fields["collections"]))
+        return fields
+
+    def desired_item(self, spec: ResourceSpec, source: SourcePos | None = None) -> DesiredItem:
+        data = spec.model_dump(exclude_none=True)
+        prices = data.pop("prices", None) or []
+        fields = self.normalise_desired(data)
+        key = self.display_key(fields)
+        match = self.match_keys(fields)
+        children = tuple(PRICES.child_item(key, match, price, source) for price in prices)
+        return DesiredItem(
+            kind=self.kind,
+            key=key,
+            fields=fields,
+            match_keys=match,
+            source=source,
+            children=children,
+        )
+
+    def live_item(self, raw: Mapping[str, Any]) -> LiveItem:
+        fields: dict[str, Any] = {
+            k: raw[k] for k in _COMPARED if k != "collections" and raw.get(k) is not None
+        }
+        if COLLECTIONS in raw:
+            fields["collections"] = sorted(set(raw[COLLECTIONS]))
+        else:
+            fields["collections"] = sorted({f"id:{i}" for i in raw.get("collectionIds") or ()})
+        match = [f"name:{fields['name']}"]
+        if fields.get("slug"):
+            match.insert(0, f"slug:{fields['slug']}")
+        return LiveItem(
+            self.kind, self.display_key(fields), str(raw["_id"]), fields, tuple(match), raw
+        )
+
+    def write_only_reasons(self, item: DesiredItem, *, changed: bool) -> tuple[str, ...]:
+        return write_only_reasons(self, item, changed=changed, whole="product")
+
+    # -- I/O half ------------------------------------------------------------------------------
+
+    def list_live(self, ctx: Ctx) -> list[LiveItem]:
+        raws = ctx.api.paginate(
+            "/products/",
+            version=self.version,
+            items="products",
+            params={"locationId": ctx.location_id},
+            page_size=PAGE_SIZE,
+        )
+        return self.live_items(ctx, raws)
+
+    def live_items(self, ctx: Ctx, raws: Sequence[Mapping[str, Any]]) -> list[LiveItem]:
+        """Live products with their collections as slugs; fails on an unknown declared slug."""
+        wanted = [
+            (item.key, str(slug))
+            for item in ctx.desired.get(self.kind, ())
+            for slug in item.fields.get("collections", ())
+        ]
+        if not wanted and not any(raw.get("collectionIds") for raw in raws):
+            return [self.live_item(raw) for raw in raws]
+        collections = list_collections(ctx)
+        problems = collection_problems(wanted, collections)
+        if problems:
+            raise GhlopsError("; ".join(problems))
+        slugs = {str(c["_id"]): str(c["slug"]) for c in collections}
+        return [
+            self.live_item(
+                {
+                    **raw,
+                    COLLECTIONS: [
+                        slugs.get(str(i), f"id:{i}") for i in raw.get("collectionIds") or ()
+                    ],
+                }
+            )
+            for raw in raws
+        ]
+
+    def _body(
+        self, ctx: Ctx, item: DesiredItem, live: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {}
+        if live is not None:
+            body.update({k: live[k] for k in _READABLE if live.get(k) is not None})
+        body.update({k: v for k, v in item.fields.items() if k != "collections"})
+        if "collections" in item.fields:
+            body["collectionIds"] = _collection_ids(ctx, item)
+        body["locationId"] = ctx.location_id
+        return body
+
+    def create(self, ctx: Ctx, item: DesiredItem) -> str:
+        body = ctx.api.request(
+            "POST", "/products/", version=self.version, json=self._body(ctx, item)
+        )
+        return str(body["_id"])
+
+    def update(self, ctx: Ctx, object_id: str, item: DesiredItem) -> None:
+        path = f"/products/{object_id}"
+        live = ctx.api.request(
+            "GET", path, version=self.version, params={"locationId": ctx.location_id}
+        )
+        ctx.api.request("PUT", path, version=self.version, json=self._body(ctx, item, live))
+
+    def delete(self, ctx: Ctx, object_id: str, key: str, parent: str | None) -> None:
+        ctx.api.request(
+            "DELETE",
+            f"/products/{object_id}",
+            version=self.version,
+            params={"locationId": ctx.location_id},
+        )
