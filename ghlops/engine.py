@@ -8,25 +8,33 @@ location's failure is recorded in its plan and never stops the others.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 
 from ghlops.apply.applier import LocationResult, OnOutcome, apply_location
 from ghlops.client import DEFAULT_BASE_URL, ApiError, GhlClient, check_base_url
 from ghlops.client.errors import AuthError, ForbiddenError
+from ghlops.client.ratelimit import RateLimiter
 from ghlops.errors import ConfigError, GhlopsError
 from ghlops.manifest.loader import DesiredState
-from ghlops.manifest.project import LocationConfig, Project
+from ghlops.manifest.project import AgencyConfig, LocationConfig, Project
 from ghlops.plan.changes import LocationPlan, Plan
 from ghlops.plan.planner import plan_location
 from ghlops.resources import registry
-from ghlops.resources.base import Adapter, Ctx, LiveItem
+from ghlops.resources.base import Adapter, Ctx, DesiredItem, LiveItem
 
+T = TypeVar("T")
+R = TypeVar("R")
 SANDBOX_DB = Path(".ghlops") / "sandbox.sqlite3"
+DEFAULT_PARALLELISM = 8  # locations planned or applied at the same time
+READ_WORKERS = 4  # kinds of one location read at the same time
 
 
 @dataclass
@@ -35,17 +43,32 @@ class Target:
 
     base_url: str
     token_for: Callable[[LocationConfig], str]
+    agency_token: Callable[[AgencyConfig], str]
     transport: httpx.BaseTransport | None = None
     describe: str = "GHL API"
+    paced: bool = True  # False: no pacing until the server states its limits
     _close: Callable[[], None] | None = field(default=None, repr=False)
 
-    def client(self, location: LocationConfig) -> GhlClient:
-        return GhlClient(self.token_for(location), base_url=self.base_url, transport=self.transport)
+    def client(self, location: LocationConfig, limiter: RateLimiter | None = None) -> GhlClient:
+        return GhlClient(
+            self.token_for(location),
+            base_url=self.base_url,
+            transport=self.transport,
+            limiter=limiter,
+        )
 
-    def token_hint(self, location: LocationConfig) -> str:
+    def agency_client(self, agency: AgencyConfig, limiter: RateLimiter | None = None) -> GhlClient:
+        return GhlClient(
+            self.agency_token(agency),
+            base_url=self.base_url,
+            transport=self.transport,
+            limiter=limiter,
+        )
+
+    def token_hint(self, token_env: str | None) -> str:
         if self.transport is not None and self.describe.startswith("embedded"):
             return ""
-        return f" (token from ${location.token_env})" if location.token_env else ""
+        return f" (token from ${token_env})" if token_env else ""
 
     def close(self) -> None:
         if self._close:
@@ -66,9 +89,21 @@ def env_token(location: LocationConfig) -> str:
     return token
 
 
+def env_agency_token(agency: AgencyConfig) -> str:
+    if not agency.token_env:
+        raise ConfigError("agency: no tokenEnv is set in ghlops.yaml, so there is no agency token")
+    token = os.environ.get(agency.token_env, "").strip()
+    if not token:
+        raise ConfigError(
+            f"agency: environment variable {agency.token_env} is not set "
+            "(it must hold an agency token: an agency Private Integration Token or OAuth token)"
+        )
+    return token
+
+
 def api_target(base_url: str | None = None) -> Target:
     url = check_base_url(base_url or os.environ.get("GHLOPS_BASE_URL") or DEFAULT_BASE_URL)
-    return Target(url, env_token, describe=url)
+    return Target(url, env_token, env_agency_token, describe=url)
 
 
 @contextmanager
@@ -78,112 +113,257 @@ def embedded_sandbox(project: Project) -> Iterator[Target]:
 
     sandbox = Sandbox(project.root / SANDBOX_DB)
     try:
-        tokens = {
-            loc.id: sandbox.provision_location(loc.id, name=loc.name) for loc in project.locations
-        }
+        company = project.agency.company_id if project.agency else None
+        try:
+            agency_token = sandbox.provision_agency(company) if company else ""
+            tokens = {
+                loc.id: sandbox.provision_location(loc.id, name=loc.name, company_id=company)
+                for loc in project.locations
+            }
+        except ValueError as exc:
+            raise ConfigError(
+                f"the embedded sandbox in {SANDBOX_DB} does not fit ghlops.yaml ({exc}); "
+                f"delete {SANDBOX_DB} to start the sandbox afresh"
+            ) from None
         yield Target(
             DEFAULT_BASE_URL,
             lambda loc: tokens[loc.id],
+            lambda _agency: agency_token,
             transport=sandbox.transport(),
+            paced=False,
             describe=f"embedded sandbox ({SANDBOX_DB})",
         )
     finally:
         sandbox.close()
 
 
-def selected_adapters(kinds: Sequence[str] | None = None) -> list[Adapter]:
-    return [a for k, a in registry.ADAPTERS.items() if kinds is None or k in kinds]
+def selected_adapters(kinds: Sequence[str] | None = None, scope: str = "location") -> list[Adapter]:
+    return [
+        a
+        for k, a in registry.ADAPTERS.items()
+        if a.scope == scope and (kinds is None or k in kinds)
+    ]
+
+
+def read_waves(adapters: Sequence[Adapter]) -> list[list[Adapter]]:
+    """Adapters grouped so that each group only needs kinds read in earlier groups.
+
+    A kind needs its ``parent_kind`` and its ``depends_on`` kinds (their live items map ids to
+    natural keys); kinds not selected for this run are not waited for.
+    """
+    selected = {a.kind for a in adapters}
+    done: set[str] = set()
+    waves: list[list[Adapter]] = []
+    remaining = list(adapters)
+    while remaining:
+        wave = [
+            a
+            for a in remaining
+            if all(
+                dep in done or dep not in selected
+                for dep in (*a.depends_on, *((a.parent_kind,) if a.parent_kind else ()))
+            )
+        ]
+        if not wave:  # pragma: no cover - a cycle is a programming error in the registry
+            raise RuntimeError(f"cyclic read dependencies among {[a.kind for a in remaining]}")
+        waves.append(wave)
+        done.update(a.kind for a in wave)
+        remaining = [a for a in remaining if a not in wave]
+    return waves
 
 
 def read_live(
-    client: GhlClient, location_id: str, adapters: Sequence[Adapter]
+    client: GhlClient,
+    location_id: str,
+    adapters: Sequence[Adapter],
+    desired: Mapping[str, Sequence[DesiredItem]] | None = None,
+    *,
+    max_workers: int = READ_WORKERS,
 ) -> dict[str, list[LiveItem]]:
+    """Every object of the given kinds; independent kinds are read at the same time."""
     live: dict[str, list[LiveItem]] = {}
-    ctx = Ctx(client, location_id, live=live)
-    for adapter in adapters:
-        try:
-            live[adapter.kind] = adapter.list_live(ctx)
-        except (KeyError, TypeError, AttributeError) as exc:
-            raise GhlopsError(
-                f"reading {adapter.kind}: the API's answer does not have the documented shape "
-                f"({type(exc).__name__}: {exc})"
-            ) from None
-        except ApiError as exc:
-            raise type(exc)(
-                exc.method, exc.path, exc.status, f"{exc.detail} (while reading {adapter.kind})"
-            ) from None
+    ctx = Ctx(client, location_id, live=live, desired=desired or {})
+    for wave in read_waves(adapters):
+        if len(wave) == 1 or max_workers <= 1:
+            for adapter in wave:
+                live[adapter.kind] = _read_kind(adapter, ctx)
+            continue
+        with ThreadPoolExecutor(max_workers=min(max_workers, len(wave))) as pool:
+            futures = {adapter.kind: pool.submit(_read_kind, adapter, ctx) for adapter in wave}
+            results = {kind: future.result() for kind, future in futures.items()}
+        for adapter in wave:  # keep the registry order in the dict
+            live[adapter.kind] = results[adapter.kind]
     return live
 
 
-def plan_state(
-    project: Project,
-    state: DesiredState,
+def _read_kind(adapter: Adapter, ctx: Ctx) -> list[LiveItem]:
+    try:
+        return adapter.list_live(ctx)
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise GhlopsError(
+            f"reading {adapter.kind}: the API's answer does not have the documented shape "
+            f"({type(exc).__name__}: {exc})"
+        ) from None
+    except ApiError as exc:
+        raise type(exc)(
+            exc.method, exc.path, exc.status, f"{exc.detail} (while reading {adapter.kind})"
+        ) from None
+
+
+def plan_one(
+    name: str,
+    principal_id: str,
+    desired: Mapping[str, Sequence[DesiredItem]],
     client: GhlClient,
     adapters: Sequence[Adapter],
-    target: Target,
+    prune: frozenset[str],
+    token_hint: str,
 ) -> LocationPlan:
-    loc = state.location
+    """Read one principal's (a location's or the agency's) live state and plan it."""
     before = client.calls
     try:
-        live = read_live(client, loc.id, adapters)
+        live = read_live(client, principal_id, adapters, desired)
     except GhlopsError as exc:
-        hint = target.token_hint(loc) if isinstance(exc, AuthError | ForbiddenError) else ""
-        return LocationPlan(loc.name, loc.id, error=f"{exc}{hint}", api_calls=client.calls - before)
+        hint = token_hint if isinstance(exc, AuthError | ForbiddenError) else ""
+        return LocationPlan(
+            name, principal_id, error=f"{exc}{hint}", api_calls=client.calls - before
+        )
     return plan_location(
-        loc.name,
-        loc.id,
-        adapters,
-        state.items,
-        live,
-        prune=project.prune,
-        api_calls=client.calls - before,
+        name, principal_id, adapters, desired, live, prune=prune, api_calls=client.calls - before
     )
 
 
 class Session:
-    """Clients per location for one run (plan, then maybe apply)."""
+    """One run (plan, then maybe apply) over a fleet.
+
+    Locations are planned and applied ``parallelism`` at a time. Each location's client lives
+    only while that location is worked on, so memory does not grow with the fleet; its rate
+    limiter is kept for the whole run, so the apply after a plan is paced with what the plan
+    already spent of the window.
+    """
 
     def __init__(
-        self, project: Project, target: Target, kinds: Sequence[str] | None = None
+        self,
+        project: Project,
+        target: Target,
+        kinds: Sequence[str] | None = None,
+        *,
+        parallelism: int = DEFAULT_PARALLELISM,
     ) -> None:
         self.project = project
         self.target = target
         self.adapters = selected_adapters(kinds)
-        self._clients: dict[str, GhlClient] = {}
+        self.agency_adapters = selected_adapters(kinds, scope="agency")
+        self.parallelism = max(1, parallelism)
+        self._limiters: dict[str, RateLimiter] = {}
+        self._lock = threading.Lock()
+        self.api_calls = 0
+        self.throttled = 0
 
-    def client(self, location: LocationConfig) -> GhlClient:
-        if location.name not in self._clients:
-            self._clients[location.name] = self.target.client(location)
-        return self._clients[location.name]
+    @contextmanager
+    def client(self, key: str, make: Callable[[RateLimiter], GhlClient]) -> Iterator[GhlClient]:
+        with self._lock:
+            limiter = self._limiters.get(key)
+            if limiter is None:
+                limiter = RateLimiter() if self.target.paced else RateLimiter.until_told()
+                self._limiters[key] = limiter
+        client = make(limiter)
+        try:
+            yield client
+        finally:
+            client.close()
+            with self._lock:
+                self.api_calls += client.calls
+                self.throttled += client.throttled
+
+    def location_client(self, location: LocationConfig) -> AbstractContextManager[GhlClient]:
+        return self.client(location.id, lambda rl: self.target.client(location, rl))
+
+    def agency_client(self) -> AbstractContextManager[GhlClient]:
+        agency = self.project.agency
+        if agency is None:
+            raise ConfigError("no agency section in ghlops.yaml")
+        return self.client(
+            f"agency:{agency.company_id}", lambda rl: self.target.agency_client(agency, rl)
+        )
 
     def close(self) -> None:
-        for client in self._clients.values():
-            client.close()
-        self._clients.clear()
+        """Nothing stays open between calls; kept so callers can treat a Session as a resource."""
 
-    def plan(self, states: Sequence[DesiredState]) -> Plan:
-        plans = []
-        for state in states:
-            try:
-                client = self.client(state.location)
-            except ConfigError as exc:
-                plans.append(LocationPlan(state.location.name, state.location.id, error=str(exc)))
-                continue
-            plans.append(plan_state(self.project, state, client, self.adapters, self.target))
-        return Plan(tuple(plans))
+    def _map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        if self.parallelism == 1 or len(items) <= 1:
+            return [fn(item) for item in items]
+        with ThreadPoolExecutor(max_workers=min(self.parallelism, len(items))) as pool:
+            return list(pool.map(fn, items))
+
+    def plan(
+        self,
+        states: Sequence[DesiredState],
+        agency: Mapping[str, Sequence[DesiredItem]] | None = None,
+    ) -> Plan:
+        """Plan the given locations, and the agency when ``agency`` (its desired items) is given."""
+        return Plan(tuple(self._map(self._plan_location, states)), self._plan_agency(agency))
+
+    def _plan_location(self, state: DesiredState) -> LocationPlan:
+        loc = state.location
+        try:
+            with self.location_client(loc) as client:
+                return plan_one(
+                    loc.name,
+                    loc.id,
+                    state.items,
+                    client,
+                    self.adapters,
+                    self.project.prune,
+                    self.target.token_hint(loc.token_env),
+                )
+        except ConfigError as exc:
+            return LocationPlan(loc.name, loc.id, error=str(exc))
+
+    def _plan_agency(
+        self, desired: Mapping[str, Sequence[DesiredItem]] | None
+    ) -> LocationPlan | None:
+        agency = self.project.agency
+        if desired is None or agency is None or not self.agency_adapters:
+            return None
+        try:
+            with self.agency_client() as client:
+                return plan_one(
+                    "agency",
+                    agency.company_id,
+                    desired,
+                    client,
+                    self.agency_adapters,
+                    self.project.prune,
+                    self.target.token_hint(agency.token_env),
+                )
+        except ConfigError as exc:
+            return LocationPlan("agency", agency.company_id, error=str(exc))
 
     def apply(self, plan: Plan, on_outcome: OnOutcome | None = None) -> list[LocationResult]:
         by_kind: Mapping[str, Adapter] = {a.kind: a for a in self.adapters}
-        results = []
-        for loc_plan in plan.locations:
+
+        def one(loc_plan: LocationPlan) -> LocationResult:
             if loc_plan.error:
-                results.append(
-                    LocationResult(loc_plan.name, loc_plan.location_id, (), error=loc_plan.error)
-                )
-                continue
+                return LocationResult(loc_plan.name, loc_plan.location_id, (), error=loc_plan.error)
             if not loc_plan.changes:
-                results.append(LocationResult(loc_plan.name, loc_plan.location_id, ()))
-                continue
-            client = self.client(self.project.location(loc_plan.name))
-            results.append(apply_location(loc_plan, client, by_kind, on_outcome=on_outcome))
+                return LocationResult(loc_plan.name, loc_plan.location_id, ())
+            try:
+                with self.location_client(self.project.location(loc_plan.name)) as client:
+                    return apply_location(loc_plan, client, by_kind, on_outcome=on_outcome)
+            except ConfigError as exc:
+                return LocationResult(loc_plan.name, loc_plan.location_id, (), error=str(exc))
+
+        results = self._map(one, plan.locations)
+        if plan.agency:
+            agency_kinds = {a.kind: a for a in self.agency_adapters}
+            if plan.agency.error:
+                results.append(
+                    LocationResult("agency", plan.agency.location_id, (), error=plan.agency.error)
+                )
+            elif plan.agency.changes:
+                with self.agency_client() as client:
+                    results.append(
+                        apply_location(plan.agency, client, agency_kinds, on_outcome=on_outcome)
+                    )
         return results

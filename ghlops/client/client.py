@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import threading
 import time
 from collections.abc import Generator, Mapping
 from typing import Any
@@ -19,13 +20,13 @@ import httpx
 
 from ghlops import __version__
 from ghlops.client.errors import (
-    ApiError,
     InvalidResponseError,
     RateLimitError,
     ServerError,
     TransportError,
     error_for,
 )
+from ghlops.client.ratelimit import RateLimiter
 from ghlops.errors import ConfigError
 
 DEFAULT_BASE_URL = "https://services.leadconnectorhq.com"
@@ -80,6 +81,7 @@ class GhlClient:
         transport: httpx.BaseTransport | None = None,
         timeout: float = 30.0,
         max_retries: int = 3,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self._http = httpx.Client(
             base_url=check_base_url(base_url),
@@ -89,7 +91,10 @@ class GhlClient:
             headers={"Accept": "application/json", "User-Agent": f"ghlops/{__version__}"},
         )
         self.max_retries = max_retries
+        self.limiter = limiter or RateLimiter()
         self.calls = 0  # HTTP requests made, retries included
+        self.throttled = 0  # 429 answers received
+        self._count_lock = threading.Lock()
 
     def __enter__(self) -> GhlClient:
         return self
@@ -128,11 +133,14 @@ class GhlClient:
             if response.status_code < 400:
                 return _decode(method, path, response)
             error = error_for(method, path, response.status_code, response.content)
-            retryable = isinstance(error, RateLimitError) or (
-                isinstance(error, ServerError) and method in _IDEMPOTENT
-            )
-            if retryable and attempt <= self.max_retries:
-                time.sleep(_retry_delay(response, attempt))
+            if isinstance(error, RateLimitError) and attempt <= self.max_retries + 2:
+                # Not applied by the server, so any method may be sent again once the window
+                # (or Retry-After) has passed; the limiter holds every thread of this client.
+                self.limiter.block_for(_retry_after(response) or self.limiter.window)
+                continue
+            retry_5xx = isinstance(error, ServerError) and method in _IDEMPOTENT
+            if retry_5xx and attempt <= self.max_retries:
+                time.sleep(_backoff(attempt))
                 continue
             raise error
 
@@ -144,7 +152,9 @@ class GhlClient:
         params: Mapping[str, Any] | None,
         body: Any,
     ) -> httpx.Response:
-        self.calls += 1
+        self.limiter.acquire()
+        with self._count_lock:
+            self.calls += 1
         started = time.monotonic()
         try:
             response = self._http.request(
@@ -154,6 +164,11 @@ class GhlClient:
             raise TransportError(method, path, None, f"timed out ({type(exc).__name__})") from None
         except httpx.TransportError as exc:
             raise TransportError(method, path, None, f"{type(exc).__name__}: {exc}") from None
+        throttled = response.status_code == 429
+        if throttled:
+            with self._count_lock:
+                self.throttled += 1
+        self.limiter.observe(response.headers, throttled=throttled)
         log.debug(
             "%s %s -> %s (%.0f ms)",
             method,
@@ -228,15 +243,11 @@ def _backoff(attempt: int) -> float:
     return float(min(0.25 * 2 ** (attempt - 1), 4.0))
 
 
-def _retry_delay(response: httpx.Response, attempt: int) -> float:
-    for header, scale in (("Retry-After", 1.0), ("X-RateLimit-Interval-Milliseconds", 0.001)):
-        value = response.headers.get(header)
-        if value:
-            try:
-                return min(float(value) * scale, 60.0)
-            except ValueError:
-                pass
-    return _backoff(attempt)
-
-
-__all__ = ["DEFAULT_BASE_URL", "ApiError", "GhlClient", "check_base_url"]
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return min(max(float(value), 0.0), 120.0)
+    except ValueError:
+        return None

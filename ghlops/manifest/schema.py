@@ -33,6 +33,16 @@ def project_schema() -> dict[str, Any]:
     return schema
 
 
+def _drop_patterns(node: Any) -> Any:
+    """Bundle files are templates: ``"{{ vars.slug }}.example.com"`` is a fine domain before
+    rendering, so string patterns are left to ghlops (which checks the rendered value)."""
+    if isinstance(node, dict):
+        return {k: _drop_patterns(v) for k, v in node.items() if k != "pattern"}
+    if isinstance(node, list):
+        return [_drop_patterns(v) for v in node]
+    return node
+
+
 def bundle_schema() -> dict[str, Any]:
     defs: dict[str, Any] = {}
     properties: dict[str, Any] = {}
@@ -46,16 +56,18 @@ def bundle_schema() -> dict[str, Any]:
             "items": {"$ref": f"#/$defs/{model.__name__}"},
             "description": f"{registry.get(kind).singular.capitalize()} items",
         }
-    return {
-        "$schema": SCHEMA_URI,
-        "title": "ghlops bundle file",
-        "description": "One key per resource kind, each a list of items (GHL API field names). "
-        "Files are jinja2 templates rendered before parsing.",
-        "type": "object",
-        "additionalProperties": False,
-        "properties": properties,
-        "$defs": defs,
-    }
+    return _drop_patterns(
+        {
+            "$schema": SCHEMA_URI,
+            "title": "ghlops bundle file",
+            "description": "One key per resource kind, each a list of items (GHL API field names). "
+            "Files are jinja2 templates rendered before parsing.",
+            "type": "object",
+            "additionalProperties": False,
+            "properties": properties,
+            "$defs": defs,
+        }
+    )
 
 
 def render_schemas() -> dict[str, str]:

@@ -286,11 +286,11 @@ def test_structure_problems(make_project: MakeProject) -> None:
         "bundles/base/blank.yaml: empty file",
         "bundles/base/empty.yaml: empty file",
         "bundles/base/kinds.yaml:1: unknown resource kind 'tagz' "
-        "(known: tags, customFields, customValues); did you mean 'tags'?",
+        f"(known: {', '.join(registry.bundle_kinds())}); did you mean 'tags'?",
         "bundles/base/kinds.yaml:3: customValues: expected a list of items, got a mapping",
         "bundles/base/kinds.yaml:6: tags[0]: expected a mapping of fields, got a string",
         "bundles/base/list.yaml:1: expected a mapping of resource kinds "
-        "(tags, customFields, customValues) at the top level, got a list",
+        "(such as tags: or customFields:) at the top level, got a list",
     ]
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from ghlops.errors import ConfigError, ManifestError, SourcePos
 from ghlops.manifest.project import LocationConfig, Project, load_project
+from ghlops.resources import registry
 
 MakeProject = Callable[..., Path]
 
@@ -179,7 +180,7 @@ locations:
     )
     assert problems_of(root) == [
         "ghlops.yaml:6: policy.prune[1]: unknown kind 'tagz' "
-        "(known: tags, customFields, customValues)"
+        f"(known: {', '.join(registry.kinds())})"
     ]
 
 

@@ -1,0 +1,87 @@
+"""The click group, its options and the error boundary every command runs inside.
+
+This is the only layer that prints. Every expected failure is a GhlopsError, shown as one
+``Error:`` message and exit code 1; anything else is a bug, shown as a short internal-error
+message (the traceback only with --debug).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ghlops import __version__
+from ghlops.cli.output import echo, use_color
+from ghlops.errors import GhlopsError, ManifestError
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_CHANGES = 2
+EXIT_PARTIAL = 3
+
+
+@dataclass
+class Context:
+    directory: Path
+    debug: bool
+    color: bool
+
+
+class GhlopsGroup(click.Group):
+    """A click group with one error boundary for every command."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except ManifestError as exc:
+            n = len(exc.problems)
+            echo(f"Error: {n} problem{'s' if n != 1 else ''} in the manifests:", err=True)
+            for problem in exc.problems:
+                echo(f"  {problem}", err=True)
+            ctx.exit(EXIT_ERROR)
+        except GhlopsError as exc:
+            echo(f"Error: {exc}", err=True)
+            ctx.exit(EXIT_ERROR)
+        except KeyboardInterrupt:
+            echo("Interrupted.", err=True)
+            ctx.exit(130)
+        except Exception as exc:
+            debug = bool(ctx.obj and ctx.obj.debug)
+            if debug:
+                echo(traceback.format_exc(), err=True)
+            echo(
+                f"ghlops: internal error ({type(exc).__name__}). This is a bug in ghlops; "
+                "please report it" + ("" if debug else " with the output of --debug") + ".",
+                err=True,
+            )
+            ctx.exit(EXIT_ERROR)
+
+
+@click.group(cls=GhlopsGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "-C",
+    "--directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    help="Run in this project folder (where ghlops.yaml is).",
+)
+@click.option("--debug", is_flag=True, help="Log each HTTP call (tokens masked) to stderr.")
+@click.option("--no-color", is_flag=True, help="No colours (also: NO_COLOR env var).")
+@click.version_option(__version__, prog_name="ghlops")
+@click.pass_context
+def cli(ctx: click.Context, directory: Path, debug: bool, no_color: bool) -> None:
+    """Manage GoHighLevel sub-account configuration as code: validate, plan, apply."""
+    if debug:
+        logging.basicConfig(
+            level=logging.WARNING, stream=sys.stderr, format="%(name)s: %(message)s"
+        )
+        logging.getLogger("ghlops").setLevel(logging.DEBUG)
+    ctx.obj = Context(directory, debug, use_color(no_color=no_color))
