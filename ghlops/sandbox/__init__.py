@@ -8,6 +8,11 @@ Usage::
     sb = Sandbox()                                  # or Sandbox("state/sandbox.db")
     token = sb.provision_location("ve9EPM428h8vShlRW1KT")
     client = httpx.Client(transport=sb.transport(), base_url="https://services.leadconnectorhq.com")
+
+Load and failure (see :mod:`ghlops.sandbox.middleware`)::
+
+    sb = Sandbox(rate_limit=RateLimit(), latency=0.05, faults=FaultInjector("all=0.1", seed=1))
+    sb.request_count(location_id), sb.throttled_count(), sb.faults_injected()
 """
 
 from __future__ import annotations
@@ -20,12 +25,24 @@ from ghlops.sandbox.app import (
     json_response,
 )
 from ghlops.sandbox.errors import SandboxHTTPError
+from ghlops.sandbox.middleware import (
+    ConnectionFault,
+    FaultInjector,
+    FaultSpec,
+    RateLimit,
+    RequestStats,
+)
 from ghlops.sandbox.server import SandboxHTTPServer, make_server
 from ghlops.sandbox.transport import AsyncSandboxTransport, SandboxTransport
 
 __all__ = [
     "AsyncSandboxTransport",
+    "ConnectionFault",
+    "FaultInjector",
+    "FaultSpec",
     "Middleware",
+    "RateLimit",
+    "RequestStats",
     "Sandbox",
     "SandboxHTTPError",
     "SandboxHTTPServer",

@@ -5,8 +5,10 @@ Request pipeline (each step can answer early with a GHL-shaped error)::
     middleware[0] -> ... -> middleware[-1] -> route -> Version -> auth -> query -> body -> handler
 
 Middleware are plain callables ``(request, call_next) -> response`` kept in
-``Sandbox.middleware``; rate limiting (``X-RateLimit-*`` headers, 429), latency and fault
-injection are meant to be added there without touching the pipeline.
+``Sandbox.middleware``. The built-in rate limiter and fault injector (``rate_limit=``,
+``faults=``; see :mod:`ghlops.sandbox.middleware`) run after them, in that order. Latency
+(``latency=``) and slow answers are a ``delay`` on the response that the transport or HTTP
+server waits out, so the core never sleeps (and never under the store lock).
 """
 
 from __future__ import annotations
@@ -15,12 +17,18 @@ import json
 import logging
 import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 from ghlops.sandbox import handlers
-from ghlops.sandbox.context import Principal, Renderer, Reply, RequestContext
+from ghlops.sandbox.context import (
+    Principal,
+    Renderer,
+    Reply,
+    RequestContext,
+    can_access_location,
+)
 from ghlops.sandbox.errors import (
     SandboxHTTPError,
     bad_request,
@@ -29,14 +37,17 @@ from ghlops.sandbox.errors import (
     unauthorized,
     unprocessable,
 )
+from ghlops.sandbox.handlers.oauth import new_refresh_token
 from ghlops.sandbox.ids import firestore_id, sandbox_token
 from ghlops.sandbox.routing import Match, Router, Seeder
 from ghlops.sandbox.spec import Operation, SpecLibrary, default_library
-from ghlops.sandbox.store import Store
+from ghlops.sandbox.store import Store, TokenInfo
 from ghlops.sandbox.validation import Validator
 
 if TYPE_CHECKING:
     import httpx
+
+    from ghlops.sandbox.middleware import FaultInjector, RateLimit, RateLimiter
 
 logger = logging.getLogger("ghlops.sandbox")
 
@@ -45,14 +56,39 @@ logger = logging.getLogger("ghlops.sandbox")
 DEFAULT_EXTRA_VERSIONS = ("2023-02-21",)
 JSON_HEADERS = {"Content-Type": "application/json"}
 
+# Operation security schemes (notes 0.2) -> (user type they admit, OAuth tokens only). An
+# operation admits a token when any of its schemes does; one that declares none but takes an
+# Authorization header (store.json's shipping-rates) is treated as Location-Access.
+SECURITY_SCHEMES: dict[str, tuple[str, bool]] = {
+    "bearer": ("Location", False),
+    "Location-Access": ("Location", False),
+    "Location-Access-Only": ("Location", True),
+    "Agency-Access": ("Company", False),
+    "Agency-Access-Only": ("Company", True),
+}
+# Refusals of a valid token of the wrong class (401, as the live API answers; [3rd-party]
+# observations): a PIT of the other user type, and an OAuth token of the other user type or a PIT
+# where only OAuth tokens are admitted.
+USER_TYPE_MISMATCH = "Token's user type mismatch!"
+AUTH_CLASS_NOT_ALLOWED = (
+    "This authClass type is not allowed to access this scope. "
+    "Please verify your IAM configuration if this is not the case."
+)
+
 
 @dataclass(frozen=True)
 class SandboxResponse:
-    """An HTTP answer of the sandbox."""
+    """An HTTP answer of the sandbox.
+
+    Attributes:
+        delay: Seconds the transport or HTTP server waits before delivering the answer
+            (latency, slow-answer faults).
+    """
 
     status: int
     headers: dict[str, str]
     body: bytes
+    delay: float = 0.0
 
     def json(self) -> Any:
         """The body parsed as JSON."""
@@ -118,6 +154,10 @@ class Sandbox:
         raise_server_errors: Re-raise unexpected handler exceptions instead of answering 500
             (useful in tests).
         library: The spec library (defaults to the vendored specs).
+        rate_limit: GHL's rate limits to enforce (``RateLimit()`` for the documented ones), or
+            None for none; settable later through the ``rate_limit`` attribute.
+        latency: Seconds added to every answer.
+        faults: A :class:`~ghlops.sandbox.middleware.FaultInjector`, or None.
     """
 
     def __init__(
@@ -128,7 +168,12 @@ class Sandbox:
         extra_versions: Iterable[str] = DEFAULT_EXTRA_VERSIONS,
         raise_server_errors: bool = False,
         library: SpecLibrary | None = None,
+        rate_limit: RateLimit | None = None,
+        latency: float = 0.0,
+        faults: FaultInjector | None = None,
     ) -> None:
+        from ghlops.sandbox.middleware import RequestDescriber, RequestStats  # imports this module
+
         self.library = library or default_library()
         self.validator = Validator(self.library)
         self.router = Router(self.library.all_operations(), handlers.all_routes())
@@ -142,6 +187,14 @@ class Sandbox:
         self.extra_versions = tuple(extra_versions)
         self.raise_server_errors = raise_server_errors
         self.store = Store(db_path)
+        if latency < 0:
+            raise ValueError(f"latency must not be negative, not {latency}")
+        self.latency = latency
+        self.faults = faults
+        self.stats = RequestStats()
+        self.describer = RequestDescriber(self.router, self.store)
+        self._limiter: RateLimiter | None = None
+        self.rate_limit = rate_limit
 
     # -- lifecycle and test helpers ------------------------------------------------------------
 
@@ -156,36 +209,144 @@ class Sandbox:
         self.close()
 
     def provision_location(
-        self, location_id: str, *, name: str | None = None, token: str | None = None
+        self,
+        location_id: str,
+        *,
+        name: str | None = None,
+        token: str | None = None,
+        company_id: str | None = None,
     ) -> str:
         """Create a location if missing and return a bearer token for it (idempotent).
+
+        The token is a sub-account Private Integration Token (user type ``Location``).
 
         Args:
             location_id: The location (sub-account) id.
             name: Its name (default ``"Sandbox location <id>"``; a given name replaces the old).
-            token: The token to register; None reuses the location's first token or makes one.
+            token: The token to register; None reuses the location's first PIT or makes one.
+            company_id: The agency the location belongs to (created if missing); None leaves
+                the location's company as it is.
 
         Returns:
             The token.
 
         Raises:
-            ValueError: ``token`` already belongs to another location.
+            ValueError: ``token`` already belongs to someone else, or the location already
+                belongs to another company.
         """
         with self.store.transaction():
-            self.store.add_location(location_id, name or f"Sandbox location {location_id}", None)
+            if company_id is not None:
+                self.store.add_company(company_id)
+            self.store.add_location(
+                location_id, name or f"Sandbox location {location_id}", company_id
+            )
             if name is not None:
                 self.store.rename_location(location_id, name)
+            if company_id is not None:
+                current = (self.store.location(location_id) or {}).get("companyId")
+                if current is None:
+                    self.store.set_location_company(location_id, company_id)
+                elif current != company_id:
+                    raise ValueError(f"location {location_id} already belongs to company {current}")
             if token is None:
-                existing = self.store.tokens_of_location(location_id)
+                existing = self.store.tokens_of_location(location_id, kind="pit")
                 if existing:
                     return existing[0]
                 token = sandbox_token()
-            owner = self.store.token_owner(token)
-            if owner is None:
+            info = self.store.token_info(token)
+            if info is None:
                 self.store.add_token(token, location_id=location_id)
-            elif owner[0] != location_id:
-                raise ValueError(f"token already belongs to location {owner[0]}")
+            elif info.user_type != "Location" or info.location_id != location_id:
+                raise ValueError(f"token already belongs to {_owner_text(info)}")
             return token
+
+    def provision_agency(self, company_id: str, *, token: str | None = None) -> str:
+        """Create an agency (company) if missing and return an agency token for it (idempotent).
+
+        The token is an agency Private Integration Token (user type ``Company``): it is admitted
+        by ``Agency-Access`` operations, not by ``Agency-Access-Only`` ones (which need an agency
+        OAuth token, see :meth:`issue_refresh_token`). Locations join the agency with
+        ``provision_location(..., company_id=...)``.
+
+        Args:
+            company_id: The company (agency) id.
+            token: The token to register; None reuses the agency's first PIT or makes one.
+
+        Returns:
+            The token.
+
+        Raises:
+            ValueError: ``token`` already belongs to someone else.
+        """
+        with self.store.transaction():
+            self.store.add_company(company_id)
+            if token is None:
+                existing = self.store.agency_tokens(company_id, kind="pit")
+                if existing:
+                    return existing[0]
+                token = sandbox_token()
+            info = self.store.token_info(token)
+            if info is None:
+                self.store.add_token(
+                    token, location_id=None, company_id=company_id, user_type="Company"
+                )
+            elif info.user_type != "Company" or info.company_id != company_id:
+                raise ValueError(f"token already belongs to {_owner_text(info)}")
+            return token
+
+    def register_oauth_client(self, client_id: str, client_secret: str) -> None:
+        """Register a marketplace app's OAuth client (a new secret replaces the old one)."""
+        with self.store.transaction():
+            self.store.set_oauth_client(client_id, client_secret)
+
+    def issue_refresh_token(
+        self,
+        client_id: str,
+        company_id: str | None = None,
+        *,
+        location_id: str | None = None,
+        scope: str | None = None,
+    ) -> str:
+        """Stand in for an app installation: a refresh token to exchange at ``POST /oauth/token``.
+
+        With ``company_id`` alone the installation is agency-level (``userType: Company``; the
+        company is created if missing); with ``location_id`` it is for that provisioned location
+        (``userType: Location``).
+
+        Args:
+            client_id: A client registered with :meth:`register_oauth_client`.
+            company_id: The installing agency.
+            location_id: The installing sub-account, for a location-level installation.
+            scope: The granted scopes, space-separated (default: the scopes of the areas the
+                sandbox emulates; they are reported, never enforced).
+
+        Returns:
+            The refresh token (single use: each refresh answers a new one).
+
+        Raises:
+            ValueError: The client is unknown, neither id is given, the location is unknown or
+                is not the company's.
+        """
+        with self.store.transaction():
+            if self.store.oauth_client_secret(client_id) is None:
+                raise ValueError(f"unknown OAuth client {client_id!r}: register it first")
+            if location_id is not None:
+                location = self.store.location(location_id)
+                if location is None:
+                    raise ValueError(f"unknown location {location_id}: provision it first")
+                if company_id is not None and location["companyId"] != company_id:
+                    raise ValueError(f"location {location_id} is not of company {company_id}")
+                grant = {
+                    "userType": "Location",
+                    "locationId": location_id,
+                    "companyId": location["companyId"],
+                }
+            elif company_id is not None:
+                self.store.add_company(company_id)
+                grant = {"userType": "Company", "companyId": company_id}
+            else:
+                raise ValueError("issue_refresh_token needs a company_id or a location_id")
+            return new_refresh_token(self.store, client_id, grant, scope=scope)
 
     def location_for_token(self, token: str) -> str | None:
         """The location a bearer token belongs to (for middleware such as rate limiters)."""
@@ -194,6 +355,8 @@ class Sandbox:
 
     def objects(self, location_id: str, kind: str) -> list[dict[str, Any]]:
         """A location's stored objects of ``kind`` as the API returns them, in creation order.
+
+        Agency-level kinds (``customMenus``) are stored per company: pass the company id.
 
         Raises:
             ValueError: ``kind`` is not emulated.
@@ -207,21 +370,37 @@ class Sandbox:
         """Store objects directly, as a person using the GHL UI would create them.
 
         ``data`` is ``{"locations": {<locationId>: {<kind>: [<fields>, ...]}}}``; locations are
-        provisioned when missing. Returns the new ids per ``"<locationId>/<kind>"``.
+        provisioned when missing. Agency-level kinds (``customMenus``) go under
+        ``{"companies": {<companyId>: {<kind>: [...]}}}`` (companies are created when missing).
+        Returns the new ids per ``"<locationId or companyId>/<kind>"``.
 
         Raises:
             ValueError: the data has another shape, or names a kind that is not emulated.
         """
-        locations = data.get("locations") if isinstance(data, Mapping) else None
-        if not isinstance(locations, Mapping):
-            raise ValueError("seed data must be a mapping with a 'locations' mapping")
+        locations = data.get("locations", {}) if isinstance(data, Mapping) else None
+        companies = data.get("companies", {}) if isinstance(data, Mapping) else None
+        if (
+            not isinstance(locations, Mapping)
+            or not isinstance(companies, Mapping)
+            or not (locations or companies)
+        ):
+            raise ValueError(
+                "seed data must be a mapping with a 'locations' or 'companies' mapping"
+            )
         seeders = handlers.all_seeders()
         created: dict[str, list[str]] = {}
+        owners = [("location", o, k) for o, k in locations.items()]
+        owners += [("company", o, k) for o, k in companies.items()]
         with self.store.transaction():
-            for location_id, kinds in locations.items():
+            for owner_type, location_id, kinds in owners:
                 if not isinstance(kinds, Mapping):
-                    raise ValueError(f"location {location_id}: expected a mapping of kinds")
-                self.store.add_location(str(location_id), f"Sandbox location {location_id}", None)
+                    raise ValueError(f"{owner_type} {location_id}: expected a mapping of kinds")
+                if owner_type == "company":
+                    self.store.add_company(str(location_id))
+                else:
+                    self.store.add_location(
+                        str(location_id), f"Sandbox location {location_id}", None
+                    )
                 for kind, objects in kinds.items():
                     if kind not in self.renderers:
                         known = ", ".join(sorted(self.renderers))
@@ -230,7 +409,7 @@ class Sandbox:
                         isinstance(o, Mapping) for o in objects
                     ):
                         raise ValueError(
-                            f"location {location_id}: {kind} must be a list of mappings"
+                            f"{owner_type} {location_id}: {kind} must be a list of mappings"
                         )
                     seeder = seeders.get(kind, _generic_seeder(kind))
                     created[f"{location_id}/{kind}"] = [
@@ -250,6 +429,39 @@ class Sandbox:
 
         return AsyncSandboxTransport(self)
 
+    # -- rate limits, latency, faults and counters ---------------------------------------------
+
+    @property
+    def rate_limit(self) -> RateLimit | None:
+        """The enforced limits (None: off). Setting it starts every window and day afresh."""
+        return self._limiter.config if self._limiter else None
+
+    @rate_limit.setter
+    def rate_limit(self, value: RateLimit | None) -> None:
+        from ghlops.sandbox.middleware import RateLimiter
+
+        self._limiter = RateLimiter(value, self.describer.describe, self.stats) if value else None
+
+    def request_count(self, resource: str | None = None, *, route: str | None = None) -> int:
+        """HTTP requests handled, all or of one location/company and/or one route
+        (``"GET /locations/{locationId}/tags"``); see :attr:`stats` for more."""
+        return self.stats.requests(resource, route=route)
+
+    def throttled_count(self, resource: str | None = None, *, route: str | None = None) -> int:
+        """Requests the rate limiter refused with 429, all or of one resource and/or route."""
+        return self.stats.throttled(resource, route=route)
+
+    def faults_injected(self) -> dict[str, int]:
+        """Faults injected so far by kind (of ``faults`` and any injector in ``middleware``)."""
+        from ghlops.sandbox.middleware import FAULT_KINDS, FaultInjector
+
+        totals = dict.fromkeys(FAULT_KINDS, 0)
+        injectors = [m for m in (self.faults, *self.middleware) if isinstance(m, FaultInjector)]
+        for injector in dict.fromkeys(injectors):
+            for kind, count in injector.injected().items():
+                totals[kind] += count
+        return totals
+
     # -- request handling ----------------------------------------------------------------------
 
     def handle(
@@ -265,6 +477,10 @@ class Sandbox:
 
         Returns:
             The response (JSON body, GHL status codes and error shapes).
+
+        Raises:
+            ConnectionFault: An injected fault drops the connection instead of answering (see
+                :mod:`ghlops.sandbox.middleware.faults`).
         """
         target = url_path_with_query or "/"
         if not target.startswith("/"):  # an absolute URL: keep only path and query
@@ -276,14 +492,18 @@ class Sandbox:
             {k.lower(): v for k, v in headers.items()},
             body or b"",
         )
-        chain = tuple(self.middleware)
+        builtin = (self._limiter, self.faults)
+        chain = (*self.middleware, *(m for m in builtin if m is not None))
 
         def call(index: int, req: SandboxRequest) -> SandboxResponse:
             if index == len(chain):
                 return self._dispatch(req)
             return chain[index](req, lambda next_req: call(index + 1, next_req))
 
-        return call(0, request)
+        response = self.stats.observe(self.describer.describe(request), lambda: call(0, request))
+        if self.latency > 0:
+            response = replace(response, delay=response.delay + self.latency)
+        return response
 
     def _dispatch(self, request: SandboxRequest) -> SandboxResponse:
         try:
@@ -356,15 +576,24 @@ class Sandbox:
         if not op.requires_auth:
             return None
         token = _bearer(request.header("authorization"))
-        owner = self.store.token_owner(token) if token else None
-        if token is None or owner is None:
+        info = self.store.token_info(token) if token else None
+        if token is None or info is None:
             raise unauthorized()
-        principal = Principal(token, *owner)
-        # A location named in the path or query must be the token's own. A location that does
-        # not exist cannot be the token's, so it is answered the same way.
+        _check_token_class(op, info)
+        principal = Principal(
+            token, info.location_id, info.company_id, info.user_type, kind=info.kind
+        )
+        # A location named in the path or query must be the token's own (an agency token's: one
+        # of its company's). A location that does not exist cannot be, so it is answered alike.
         for location_id in (path_params.get("locationId"), query.get("locationId")):
-            if location_id is not None and location_id != principal.location_id:
+            if location_id is not None and not can_access_location(
+                self.store, principal, location_id
+            ):
                 raise forbidden()
+        if principal.user_type == "Company":
+            for company_id in (path_params.get("companyId"), query.get("companyId")):
+                if company_id is not None and company_id != principal.company_id:
+                    raise forbidden("The token does not have access to this company")
         return principal
 
     def _parse_body(self, op: Operation, request: SandboxRequest) -> Any:
@@ -386,6 +615,38 @@ class Sandbox:
         if not isinstance(value, dict):
             raise bad_request("Request body must be a JSON object")
         return value
+
+
+def admitted_tokens(op: Operation) -> frozenset[tuple[str, str]]:
+    """The ``(user_type, kind)`` pairs of tokens the operation's security schemes admit."""
+    names = {name for requirement in op.security or () for name in requirement}
+    admitted: set[tuple[str, str]] = set()
+    for name in names or {"Location-Access"}:
+        user_type, oauth_only = SECURITY_SCHEMES.get(name, ("Location", False))
+        admitted.add((user_type, "oauth"))
+        if not oauth_only:
+            admitted.add((user_type, "pit"))
+    return frozenset(admitted)
+
+
+def _check_token_class(op: Operation, info: TokenInfo) -> None:
+    """Refuse (401) a valid token whose user type or kind the operation does not admit."""
+    admitted = admitted_tokens(op)
+    if (info.user_type, info.kind) in admitted:
+        return
+    user_types = {user_type for user_type, _ in admitted}
+    message = (
+        USER_TYPE_MISMATCH
+        if info.kind == "pit" and info.user_type not in user_types
+        else AUTH_CLASS_NOT_ALLOWED
+    )
+    raise SandboxHTTPError(401, {"statusCode": 401, "message": message, "error": "Unauthorized"})
+
+
+def _owner_text(info: TokenInfo) -> str:
+    if info.user_type == "Company":
+        return f"company {info.company_id}"
+    return f"location {info.location_id}"
 
 
 def _generic_seeder(kind: str) -> Seeder:

@@ -28,9 +28,21 @@ class Principal:
     """Who a bearer token belongs to."""
 
     token: str
-    location_id: str | None
-    company_id: str | None
+    location_id: str | None  # None for agency tokens
+    company_id: str | None  # an agency token's company; a location token's location's company
     user_type: str  # "Location" or "Company" (agency), as in GHL's OAuth answers
+    kind: str = "pit"  # "pit" (Private Integration Token) or "oauth" (OAuth access token)
+
+
+def can_access_location(store: Store, principal: Principal, location_id: str) -> bool:
+    """True when ``principal`` may act on ``location_id``: a location token on its own location,
+    an agency token on an existing location of its company."""
+    if principal.user_type == "Company":
+        if principal.company_id is None:
+            return False
+        location = store.location(location_id)
+        return location is not None and location["companyId"] == principal.company_id
+    return principal.location_id == location_id
 
 
 @dataclass
@@ -72,12 +84,15 @@ class RequestContext:
         return location_id
 
     def check_location(self, location_id: str) -> None:
-        """Refuse a location named elsewhere (e.g. in a body) that is not the token's.
+        """Refuse a location named elsewhere (e.g. in a body) that the token may not act on
+        (see :func:`can_access_location`).
 
         Raises:
             SandboxHTTPError: 403, as for a foreign ``locationId`` in the path.
         """
-        if self.principal is None or self.principal.location_id != location_id:
+        if self.principal is None or not can_access_location(
+            self.store, self.principal, location_id
+        ):
             raise forbidden()
 
     def render(self, kind: str, data: Mapping[str, Any]) -> dict[str, Any]:

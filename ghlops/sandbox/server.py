@@ -1,11 +1,22 @@
-"""Serve a :class:`~ghlops.sandbox.Sandbox` over real HTTP with the standard library."""
+"""Serve a :class:`~ghlops.sandbox.Sandbox` over real HTTP with the standard library.
+
+Each connection has its own thread, so latency and slow answers (an answer's ``delay``, slept
+before it is written) overlap across clients. An injected connection fault leaves the request
+unanswered: the connection is held for the fault's ``hold`` seconds, then closed (``timeout``)
+or reset with a TCP RST (``reset-before``, ``reset-after``).
+"""
 
 from __future__ import annotations
 
 import logging
+import socket
+import struct
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+from ghlops.sandbox.middleware.faults import ConnectionFault
 
 if TYPE_CHECKING:
     from ghlops.sandbox.app import Sandbox
@@ -38,7 +49,15 @@ class _SandboxRequestHandler(BaseHTTPRequestHandler):
         if not target.startswith("/"):  # absolute-form target (proxies)
             parts = urlsplit(target)
             target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        answer = self.server.sandbox.handle(self.command, target, dict(self.headers.items()), body)
+        try:
+            answer = self.server.sandbox.handle(
+                self.command, target, dict(self.headers.items()), body
+            )
+        except ConnectionFault as fault:
+            self._drop(fault)
+            return
+        if answer.delay > 0:
+            time.sleep(answer.delay)
         self.send_response(answer.status)
         for name, value in answer.headers.items():
             self.send_header(name, value)
@@ -46,6 +65,19 @@ class _SandboxRequestHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(answer.body)
+
+    def _drop(self, fault: ConnectionFault) -> None:
+        """Answer nothing: hold the connection, then reset it or let it close normally."""
+        self.close_connection = True
+        if fault.hold > 0:
+            time.sleep(fault.hold)
+        if fault.reset:
+            # SO_LINGER 0: close() sends RST instead of FIN; the socket's fd closes only when
+            # rfile (which shares it) is closed too.
+            linger = struct.pack("ii", 1, 0)
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+            self.connection.close()
+            self.rfile.close()
 
     def _read_body(self) -> bytes | None:
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():

@@ -1,7 +1,9 @@
-"""SQLite persistence for the sandbox: locations, bearer tokens and one generic object table.
+"""SQLite persistence for the sandbox: companies, locations, bearer tokens, OAuth clients and
+refresh tokens, and one generic object table.
 
 Every kind of object (tags, custom fields, calendars, ...) lives in ``objects`` as a JSON
 document keyed by ``(kind, id)``. ``seq`` keeps creation order, which list endpoints return.
+Agency-level kinds (custom menu links) are stored with the company id in ``location_id``.
 Each request's writes run in one ``BEGIN IMMEDIATE`` transaction that is committed before the
 answer is sent, so a killed client can never leave half-written state.
 """
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: companies, tokens.kind/data, oauth_clients, refresh_tokens
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -31,13 +33,31 @@ CREATE TABLE IF NOT EXISTS locations (
     company_id TEXT,
     data       TEXT NOT NULL DEFAULT '{}'
 );
+CREATE TABLE IF NOT EXISTS companies (
+    id   TEXT PRIMARY KEY,
+    name TEXT,
+    data TEXT NOT NULL DEFAULT '{}'
+);
 CREATE TABLE IF NOT EXISTS tokens (
     token       TEXT PRIMARY KEY,
     location_id TEXT,
     company_id  TEXT,
-    user_type   TEXT NOT NULL DEFAULT 'Location'
+    user_type   TEXT NOT NULL DEFAULT 'Location',
+    kind        TEXT NOT NULL DEFAULT 'pit',
+    data        TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX IF NOT EXISTS tokens_by_location ON tokens (location_id);
+CREATE INDEX IF NOT EXISTS tokens_by_company ON tokens (company_id);
+CREATE TABLE IF NOT EXISTS oauth_clients (
+    client_id     TEXT PRIMARY KEY,
+    client_secret TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS refresh_tokens (
+    token     TEXT PRIMARY KEY,
+    client_id TEXT NOT NULL,
+    data      TEXT NOT NULL,
+    used      INTEGER NOT NULL DEFAULT 0
+);
 CREATE TABLE IF NOT EXISTS objects (
     location_id TEXT NOT NULL,
     kind        TEXT NOT NULL,
@@ -50,6 +70,12 @@ CREATE TABLE IF NOT EXISTS objects (
 CREATE INDEX IF NOT EXISTS objects_by_location ON objects (location_id, kind, seq);
 """
 
+# Columns added after schema version 1: a version-1 file gets them with ALTER TABLE on open.
+_ADDED_COLUMNS = (
+    ("tokens", "kind", "TEXT NOT NULL DEFAULT 'pit'"),
+    ("tokens", "data", "TEXT NOT NULL DEFAULT '{}'"),
+)
+
 
 @dataclass(frozen=True)
 class StoredObject:
@@ -60,6 +86,37 @@ class StoredObject:
     id: str
     parent_id: str | None
     data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """A registered bearer token.
+
+    Attributes:
+        token: The bearer token.
+        location_id: The location of a sub-account token (None for agency tokens).
+        company_id: The agency: an agency token's own, a location token's location's company.
+        user_type: ``"Location"`` or ``"Company"``, as GHL's OAuth answers name them.
+        kind: ``"pit"`` (a Private Integration Token) or ``"oauth"`` (an OAuth access token).
+        data: Extra facts of OAuth tokens (``client_id``, ``user_id``, ``scope``).
+    """
+
+    token: str
+    location_id: str | None
+    company_id: str | None
+    user_type: str
+    kind: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RefreshGrant:
+    """An OAuth refresh token: its client, what it authorizes and whether it was used."""
+
+    token: str
+    client_id: str
+    data: dict[str, Any]
+    used: bool
 
 
 class Store:
@@ -85,10 +142,17 @@ class Store:
                 self._conn.execute("PRAGMA journal_mode=WAL")
                 self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.executescript(_DDL)
+            self._migrate()
             self._conn.execute(
-                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
                 (str(SCHEMA_VERSION),),
             )
+
+    def _migrate(self) -> None:
+        for table, column, ddl in _ADDED_COLUMNS:
+            present = {row[1] for row in self._conn.execute(f"PRAGMA table_info({table})")}
+            if column not in present:
+                self._conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {ddl}")
 
     def close(self) -> None:
         """Close the connection (idempotent)."""
@@ -153,22 +217,69 @@ class Store:
         """Set a location's name."""
         self._execute("UPDATE locations SET name = ? WHERE id = ?", (name, location_id))
 
-    def tokens_of_location(self, location_id: str) -> list[str]:
-        """The tokens registered for a location, oldest first."""
+    def set_location_company(self, location_id: str, company_id: str) -> None:
+        """Make a location belong to a company."""
+        self._execute("UPDATE locations SET company_id = ? WHERE id = ?", (company_id, location_id))
+
+    def locations_of_company(self, company_id: str) -> list[dict[str, Any]]:
+        """The stored records (see :meth:`location`) of a company's locations, oldest first."""
         rows = self._query(
-            "SELECT token FROM tokens WHERE location_id = ? ORDER BY rowid", (location_id,)
+            "SELECT id, name, company_id, data FROM locations WHERE company_id = ? ORDER BY rowid",
+            (company_id,),
         )
-        return [str(r[0]) for r in rows]
+        return [
+            {**json.loads(data), "id": loc_id, "name": name, "companyId": company}
+            for loc_id, name, company, data in rows
+        ]
+
+    def add_company(self, company_id: str, name: str | None = None) -> None:
+        """Create the company (agency) if it is missing (an existing one is left unchanged)."""
+        self._execute(
+            "INSERT OR IGNORE INTO companies (id, name) VALUES (?, ?)", (company_id, name)
+        )
+
+    def company_exists(self, company_id: str) -> bool:
+        """True when the company was provisioned."""
+        return bool(self._query("SELECT 1 FROM companies WHERE id = ?", (company_id,)))
+
+    def tokens_of_location(self, location_id: str, *, kind: str | None = None) -> list[str]:
+        """The tokens registered for a location (optionally of one kind), oldest first."""
+        sql = "SELECT token FROM tokens WHERE location_id = ?"
+        params: tuple[Any, ...] = (location_id,)
+        if kind is not None:
+            sql += " AND kind = ?"
+            params += (kind,)
+        return [str(r[0]) for r in self._query(sql + " ORDER BY rowid", params)]
+
+    def agency_tokens(self, company_id: str, *, kind: str | None = None) -> list[str]:
+        """The agency (``Company``) tokens of a company (optionally of one kind), oldest first."""
+        sql = "SELECT token FROM tokens WHERE company_id = ? AND user_type = 'Company'"
+        params: tuple[Any, ...] = (company_id,)
+        if kind is not None:
+            sql += " AND kind = ?"
+            params += (kind,)
+        return [str(r[0]) for r in self._query(sql + " ORDER BY rowid", params)]
 
     def token_owner(self, token: str) -> tuple[str | None, str | None, str] | None:
         """``(location_id, company_id, user_type)`` of a token, or None if unknown."""
+        info = self.token_info(token)
+        return None if info is None else (info.location_id, info.company_id, info.user_type)
+
+    def token_info(self, token: str) -> TokenInfo | None:
+        """Everything known about a bearer token, or None if unknown. A location token's
+        ``company_id`` is its location's current company."""
         rows = self._query(
-            "SELECT location_id, company_id, user_type FROM tokens WHERE token = ?", (token,)
+            "SELECT t.location_id, COALESCE(t.company_id, l.company_id), t.user_type, t.kind,"
+            " t.data FROM tokens t LEFT JOIN locations l ON l.id = t.location_id"
+            " WHERE t.token = ?",
+            (token,),
         )
         if not rows:
             return None
-        location_id, company_id, user_type = rows[0]
-        return location_id, company_id, str(user_type)
+        location_id, company_id, user_type, kind, data = rows[0]
+        return TokenInfo(
+            token, location_id, company_id, str(user_type), str(kind), json.loads(data)
+        )
 
     def add_token(
         self,
@@ -177,11 +288,65 @@ class Store:
         location_id: str | None,
         company_id: str | None = None,
         user_type: str = "Location",
+        kind: str = "pit",
+        data: dict[str, Any] | None = None,
     ) -> None:
-        """Register a bearer token (its owner must not already own it: see ``token_owner``)."""
+        """Register a bearer token (its owner must not already own it: see ``token_owner``).
+
+        Args:
+            token: The bearer token.
+            location_id: The location of a sub-account token, None for an agency token.
+            company_id: The agency of an agency token (location tokens take their location's).
+            user_type: ``"Location"`` or ``"Company"``.
+            kind: ``"pit"`` or ``"oauth"``.
+            data: Extra facts of OAuth tokens (``client_id``, ``user_id``, ``scope``).
+        """
         self._execute(
-            "INSERT INTO tokens (token, location_id, company_id, user_type) VALUES (?, ?, ?, ?)",
-            (token, location_id, company_id, user_type),
+            "INSERT INTO tokens (token, location_id, company_id, user_type, kind, data)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (token, location_id, company_id, user_type, kind, _dump(data or {})),
+        )
+
+    # -- OAuth clients and refresh tokens ------------------------------------------------------
+
+    def set_oauth_client(self, client_id: str, client_secret: str) -> None:
+        """Register an OAuth client (a new secret replaces the old one)."""
+        self._execute(
+            "INSERT OR REPLACE INTO oauth_clients (client_id, client_secret) VALUES (?, ?)",
+            (client_id, client_secret),
+        )
+
+    def oauth_client_secret(self, client_id: str) -> str | None:
+        """The secret of a registered OAuth client, or None if unknown."""
+        rows = self._query(
+            "SELECT client_secret FROM oauth_clients WHERE client_id = ?", (client_id,)
+        )
+        return str(rows[0][0]) if rows else None
+
+    def add_refresh_token(self, token: str, client_id: str, data: dict[str, Any]) -> None:
+        """Register an unused refresh token of ``client_id`` authorizing ``data``."""
+        self._execute(
+            "INSERT INTO refresh_tokens (token, client_id, data) VALUES (?, ?, ?)",
+            (token, client_id, _dump(data)),
+        )
+
+    def refresh_grant(self, token: str) -> RefreshGrant | None:
+        """A refresh token's record, or None if it was never issued."""
+        rows = self._query(
+            "SELECT client_id, data, used FROM refresh_tokens WHERE token = ?", (token,)
+        )
+        if not rows:
+            return None
+        client_id, data, used = rows[0]
+        return RefreshGrant(token, str(client_id), json.loads(data), bool(used))
+
+    def use_refresh_token(self, token: str) -> bool:
+        """Mark a refresh token used; False when it is unknown or was already used."""
+        return (
+            self._execute(
+                "UPDATE refresh_tokens SET used = 1 WHERE token = ? AND used = 0", (token,)
+            )
+            > 0
         )
 
     # -- objects ------------------------------------------------------------------------------

@@ -1,11 +1,22 @@
-"""httpx transports that answer requests with a :class:`~ghlops.sandbox.Sandbox`, in-process."""
+"""httpx transports that answer requests with a :class:`~ghlops.sandbox.Sandbox`, in-process.
+
+An answer's ``delay`` (latency, slow faults) is slept here, outside the sandbox's locks
+(``asyncio.sleep`` in the async transport). A dropped connection (an injected ``timeout``,
+``reset-before`` or ``reset-after``) is raised as the exception httpx raises for it over a real
+socket: ``httpx.ReadTimeout`` (at once: there is no client timeout to wait out in-process) or
+``httpx.ReadError`` (connection reset by peer).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Mapping
 from typing import Protocol
 
 import httpx
+
+from ghlops.sandbox.middleware.faults import ConnectionFault
 
 
 class _Handles(Protocol):
@@ -21,10 +32,18 @@ class _Answer(Protocol):
     def headers(self) -> dict[str, str]: ...
     @property
     def body(self) -> bytes: ...
+    @property
+    def delay(self) -> float: ...
 
 
 def _target(request: httpx.Request) -> str:
     return request.url.raw_path.decode("ascii")
+
+
+def _dropped(fault: ConnectionFault, request: httpx.Request) -> httpx.TransportError:
+    if fault.reset:
+        return httpx.ReadError("[Errno 104] Connection reset by peer", request=request)
+    return httpx.ReadTimeout("timed out", request=request)
 
 
 def _response(answer: _Answer, request: httpx.Request) -> httpx.Response:
@@ -41,7 +60,12 @@ class SandboxTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()
-        answer = self._sandbox.handle(request.method, _target(request), request.headers, body)
+        try:
+            answer = self._sandbox.handle(request.method, _target(request), request.headers, body)
+        except ConnectionFault as fault:
+            raise _dropped(fault, request) from None
+        if answer.delay > 0:
+            time.sleep(answer.delay)
         return _response(answer, request)
 
 
@@ -53,5 +77,10 @@ class AsyncSandboxTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body = await request.aread()
-        answer = self._sandbox.handle(request.method, _target(request), request.headers, body)
+        try:
+            answer = self._sandbox.handle(request.method, _target(request), request.headers, body)
+        except ConnectionFault as fault:
+            raise _dropped(fault, request) from None
+        if answer.delay > 0:
+            await asyncio.sleep(answer.delay)
         return _response(answer, request)

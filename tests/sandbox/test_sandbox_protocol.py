@@ -202,8 +202,8 @@ def test_provision_location_with_explicit_tokens(sb: Sandbox) -> None:
 
 
 def test_objects_rejects_unknown_kind(sb: Sandbox) -> None:
-    with pytest.raises(ValueError, match="calendars"):
-        sb.objects(LOC, "calendars")
+    with pytest.raises(ValueError, match="notAKind"):
+        sb.objects(LOC, "notAKind")
 
 
 def test_objects_of_empty_location(sb: Sandbox) -> None:
