@@ -27,6 +27,7 @@ from ghlops.manifest.loader import DesiredState
 from ghlops.manifest.project import AgencyConfig, LocationConfig, Project
 from ghlops.plan.changes import LocationPlan, Plan
 from ghlops.plan.planner import plan_location
+from ghlops.plan.policy import Policy
 from ghlops.resources import registry
 from ghlops.resources.base import Adapter, Ctx, DesiredItem, LiveItem
 
@@ -216,7 +217,7 @@ def plan_one(
     desired: Mapping[str, Sequence[DesiredItem]],
     client: GhlClient,
     adapters: Sequence[Adapter],
-    prune: frozenset[str],
+    policy: Policy,
     token_hint: str,
 ) -> LocationPlan:
     """Read one principal's (a location's or the agency's) live state and plan it."""
@@ -229,7 +230,13 @@ def plan_one(
             name, principal_id, error=f"{exc}{hint}", api_calls=client.calls - before
         )
     return plan_location(
-        name, principal_id, adapters, desired, live, prune=prune, api_calls=client.calls - before
+        name,
+        principal_id,
+        adapters,
+        desired,
+        live,
+        api_calls=client.calls - before,
+        policy=policy,
     )
 
 
@@ -314,7 +321,7 @@ class Session:
                     state.items,
                     client,
                     self.adapters,
-                    self.project.prune,
+                    self.project.policy,
                     self.target.token_hint(loc.token_env),
                 )
         except ConfigError as exc:
@@ -334,7 +341,7 @@ class Session:
                     desired,
                     client,
                     self.agency_adapters,
-                    self.project.prune,
+                    self.project.policy,
                     self.target.token_hint(agency.token_env),
                 )
         except ConfigError as exc:

@@ -6,12 +6,14 @@ import functools
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import click
 
 from ghlops.apply.applier import LocationResult, Outcome, Status
+from ghlops.apply.lock import apply_lock
 from ghlops.cli.app import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, Context, cli
 from ghlops.cli.common import (
     Selection,
@@ -22,8 +24,12 @@ from ghlops.cli.common import (
 )
 from ghlops.cli.output import echo
 from ghlops.engine import DEFAULT_PARALLELISM, Session
+from ghlops.errors import ConfigError
+from ghlops.manifest.loader import DesiredState, load_all
 from ghlops.manifest.project import Project, load_project
-from ghlops.plan.changes import ACTION_SYMBOLS, Plan
+from ghlops.plan import planfile
+from ghlops.plan.changes import ACTION_SYMBOLS, Action, Plan
+from ghlops.plan.safety import check_plan
 from ghlops.render.json import render_json
 from ghlops.render.text import fmt_value, render_plan, singular
 
@@ -38,10 +44,45 @@ class RunOptions:
     sandbox: bool = False
     base_url: str | None = None
     parallelism: int = DEFAULT_PARALLELISM
+    allow: frozenset[Action] | None = None  # None: every action
+    deny: frozenset[Action] = frozenset()
+    force: bool = False
+
+
+def _actions(
+    _ctx: click.Context, param: click.Parameter, value: str | None
+) -> frozenset[Action] | None:
+    if value is None:
+        return None
+    names = [v.strip() for v in value.split(",") if v.strip()]
+    known = {a.value: a for a in Action}
+    bad = [n for n in names if n not in known]
+    if bad or not names:
+        raise click.BadParameter(
+            f"{', '.join(bad) or 'nothing'}: expected a comma-separated list of {', '.join(known)}"
+        )
+    return frozenset(known[n] for n in names)
 
 
 def run_options(f: Any) -> Any:
-    """The selection, target and --parallelism options, passed as ``options``."""
+    """The selection, target, gate and --parallelism options, passed as ``options``."""
+    f = click.option(
+        "--force",
+        is_flag=True,
+        help="Proceed past the safety thresholds (update/delete shares); the reason is printed.",
+    )(f)
+    f = click.option(
+        "--deny",
+        callback=_actions,
+        metavar="ACTIONS",
+        help="Fail when the plan holds any of these actions, e.g. delete,replace.",
+    )(f)
+    f = click.option(
+        "--allow",
+        callback=_actions,
+        metavar="ACTIONS",
+        help="Fail when the plan holds actions other than these, e.g. create,update.",
+    )(f)
     f = click.option(
         "--parallelism",
         "-p",
@@ -59,9 +100,15 @@ def run_options(f: Any) -> Any:
         sandbox: bool,
         base_url: str | None,
         parallelism: int,
+        allow: frozenset[Action] | None,
+        deny: frozenset[Action] | None,
+        force: bool,
         **kwargs: Any,
     ) -> Any:
-        return f(*args, options=RunOptions(selection, sandbox, base_url, parallelism), **kwargs)
+        options = RunOptions(
+            selection, sandbox, base_url, parallelism, allow, deny or frozenset(), force
+        )
+        return f(*args, options=options, **kwargs)
 
     return location_options(wrapper)
 
@@ -95,12 +142,43 @@ def validate(obj: Context, selection: Selection) -> None:
 # -- plan --------------------------------------------------------------------------------------
 
 
+def enforce(plan: Plan, project: Project, options: RunOptions) -> bool:
+    """Print every safety violation; True when the plan may go ahead."""
+    violations = check_plan(plan, project.policy.thresholds, allow=options.allow, deny=options.deny)
+    ok = True
+    for v in violations:
+        if v.forceable and options.force:
+            echo(f"Warning: --force: going past a safety threshold: {v}", err=True)
+        elif v.forceable:
+            echo(f"Refused: {v} (use --force to proceed)", err=True)
+            ok = False
+        else:
+            echo(f"Refused: {v}", err=True)
+            ok = False
+    return ok
+
+
+def selection_record(
+    options: RunOptions, states: Sequence[DesiredState], agency: bool
+) -> dict[str, Any]:
+    """What a saved plan covers, so its apply re-plans exactly that."""
+    return {
+        "locations": [s.location.name for s in states],
+        "kinds": options.selection.kind_list(),
+        "agency": agency,
+    }
+
+
 def run_plan(
     obj: Context,
     options: RunOptions,
     as_json: bool,
     detailed_exitcode: bool,
     keep: list[Plan] | None = None,
+    *,
+    out: Path | None = None,
+    markdown: bool = False,
+    show_secrets: bool = False,
 ) -> int:
     project = load_project(obj.directory)
     states, agency = load_states(project, options.selection)
@@ -110,9 +188,20 @@ def run_plan(
         keep.append(plan)
     if as_json:
         echo(render_json(plan), nl=False)
+    elif markdown:
+        from ghlops.render.markdown import render_markdown
+
+        echo(render_markdown(plan, show_secrets=show_secrets), nl=False)
     else:
         echo(render_plan(plan, color=obj.color), nl=False)
-    if plan.failed:
+    if out is not None:
+        document = planfile.plan_document(
+            plan, selection_record(options, states, agency is not None), show_secrets=False
+        )
+        planfile.save(obj.directory / out, document)  # like git -C: relative to the project
+        echo(f"Saved the plan to {out}; apply it with: ghlops apply {out}", err=True)
+    safe = enforce(plan, project, options)
+    if plan.failed or not safe:
         return EXIT_ERROR
     if detailed_exitcode and plan.has_changes:
         return EXIT_CHANGES
@@ -122,15 +211,47 @@ def run_plan(
 @cli.command()
 @run_options
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@click.option("--markdown", is_flag=True, help="Print the plan as Markdown (for a PR comment).")
+@click.option(
+    "--show-secrets",
+    is_flag=True,
+    help="Do not mask secret-looking values in --markdown output (local use only).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also save the plan to this file, for 'ghlops apply FILE'.",
+)
 @click.option(
     "--detailed-exitcode",
     is_flag=True,
     help="Exit 0 when there are no changes, 2 when there are, 1 on error.",
 )
 @click.pass_context
-def plan(ctx: click.Context, options: RunOptions, as_json: bool, detailed_exitcode: bool) -> None:
+def plan(
+    ctx: click.Context,
+    options: RunOptions,
+    as_json: bool,
+    markdown: bool,
+    show_secrets: bool,
+    out: Path | None,
+    detailed_exitcode: bool,
+) -> None:
     """Show what apply would change, per location. Never changes anything."""
-    ctx.exit(run_plan(ctx.obj, options, as_json, detailed_exitcode))
+    if as_json and markdown:
+        raise click.UsageError("--json and --markdown cannot be used together")
+    ctx.exit(
+        run_plan(
+            ctx.obj,
+            options,
+            as_json,
+            detailed_exitcode,
+            out=out,
+            markdown=markdown,
+            show_secrets=show_secrets,
+        )
+    )
 
 
 # -- apply -------------------------------------------------------------------------------------
@@ -185,9 +306,12 @@ def summarise(results: Sequence[LocationResult]) -> tuple[str, int]:
 def run_apply(obj: Context, options: RunOptions, auto_approve: bool) -> int:
     project = load_project(obj.directory)
     states, agency = load_states(project, options.selection)
-    with session_for(project, options) as session:
+    with apply_lock(project.root, warn=_warn), session_for(project, options) as session:
         the_plan = session.plan(states, agency)
         echo(render_plan(the_plan, color=obj.color), nl=False)
+        if not enforce(the_plan, project, options):
+            echo("Apply refused; nothing was changed.", err=True)
+            return EXIT_ERROR
         if not the_plan.has_changes:
             return EXIT_ERROR if the_plan.failed else EXIT_OK
         if not auto_approve and not confirm():
@@ -198,6 +322,77 @@ def run_apply(obj: Context, options: RunOptions, auto_approve: bool) -> int:
     text, code = summarise(results)
     echo(text, err=code != EXIT_OK)
     return code
+
+
+def run_apply_saved(obj: Context, options: RunOptions, path: Path, all_or_nothing: bool) -> int:
+    """Apply a saved plan: only what was reviewed, only where nothing moved since."""
+    saved = planfile.load(obj.directory / path, shown=path)  # like git -C: relative to -C
+    if saved.applied:
+        echo(
+            f"{path} was already applied at {saved.applied.get('at')} (plan {saved.plan_id}); "
+            "nothing to do. Plan again to see what differs now."
+        )
+        return EXIT_OK
+    project = load_project(obj.directory)
+    record = saved.selection
+    names = [str(n) for n in record.get("locations") or []]
+    kinds = record.get("kinds")
+    selection = Selection(
+        locations=tuple(names) if names else ("\x00none",),
+        kinds=tuple(kinds) if isinstance(kinds, list) else (),
+    )
+    missing = [n for n in names if n not in project.location_names]
+    if missing:
+        raise ConfigError(
+            f"{path}: location(s) {', '.join(missing)} are not in ghlops.yaml any more; plan again"
+        )
+    options = replace(options, selection=selection)
+    states = load_all(project, [project.location(n) for n in names]) if names else []
+    _, agency = load_states(project, selection) if record.get("agency") else ([], None)
+    with apply_lock(project.root, warn=_warn), session_for(project, options) as session:
+        now = session.plan(states, agency)
+        by_name = {loc.name: loc for loc in now.all}
+        keep: list[str] = []
+        refused: list[LocationResult] = []
+        for loc in saved.locations():
+            current = by_name.get(loc.name)
+            if current is None:
+                reasons = ["it was not planned again"]
+            elif current.error:
+                reasons = [f"its live state could not be read: {current.error}"]
+            else:
+                reasons = planfile.stale_reasons(loc, current)
+            if reasons:
+                refused.append(
+                    LocationResult(loc.name, loc.location_id, (), error="; ".join(reasons))
+                )
+                echo(f"Refused {loc.name}: {'; '.join(reasons)}", err=True)
+            else:
+                keep.append(loc.name)
+        if refused and all_or_nothing:
+            echo("Apply refused (--all-or-nothing): nothing was changed.", err=True)
+            return EXIT_ERROR
+        todo = Plan(
+            tuple(loc for loc in now.locations if loc.name in keep),
+            now.agency if now.agency and "agency" in keep else None,
+        )
+        echo(render_plan(todo, color=obj.color), nl=False)
+        if not enforce(todo, project, options):
+            echo("Apply refused; nothing was changed.", err=True)
+            return EXIT_ERROR
+        results = [*refused]
+        if todo.has_changes:
+            echo("")
+            results += session.apply(todo, on_outcome=_report(obj))
+    text, code = summarise(results)
+    echo(text, err=code != EXIT_OK)
+    done = [r.name for r in results if r.changed_anything or (not r.failed and r.name in keep)]
+    saved.mark_applied({"exit_code": code, "applied": done, "refused": [r.name for r in refused]})
+    return code
+
+
+def _warn(message: str) -> None:
+    echo(f"Warning: {message}", err=True)
 
 
 def confirm() -> bool:
@@ -214,12 +409,38 @@ def confirm() -> bool:
 
 
 @cli.command()
+@click.argument(
+    "plan_file", required=False, type=click.Path(dir_okay=False, path_type=Path), metavar="[PLAN]"
+)
 @run_options
 @click.option("--auto-approve", "-y", is_flag=True, help="Apply without asking for confirmation.")
+@click.option(
+    "--all-or-nothing",
+    is_flag=True,
+    help="With a saved plan: refuse everything when any location changed since the plan.",
+)
 @click.pass_context
-def apply(ctx: click.Context, options: RunOptions, auto_approve: bool) -> None:
+def apply(
+    ctx: click.Context,
+    plan_file: Path | None,
+    options: RunOptions,
+    auto_approve: bool,
+    all_or_nothing: bool,
+) -> None:
     """Plan, confirm, then make the changes in dependency order.
+
+    With PLAN (a file from 'ghlops plan --out'), apply exactly that plan without asking: each
+    location whose live state or manifests changed since is refused and named, the others are
+    applied (unless --all-or-nothing). A plan file applies once.
 
     Exit codes: 0 all done, 1 failed before changing anything, 3 partly applied.
     """
+    if plan_file is not None:
+        if not options.selection.whole_fleet or options.selection.kinds:
+            raise click.UsageError(
+                "a saved plan decides the locations and kinds; drop the selection options"
+            )
+        ctx.exit(run_apply_saved(ctx.obj, options, plan_file, all_or_nothing))
+    if all_or_nothing:
+        raise click.UsageError("--all-or-nothing goes with a saved plan file")
     ctx.exit(run_apply(ctx.obj, options, auto_approve))

@@ -44,6 +44,7 @@ from ghlops.manifest.templating import (
 )
 from ghlops.manifest.validation import validation_problems
 from ghlops.manifest.yamlload import YamlDocument, describe_type, parse_yaml, read_text
+from ghlops.models.base import ManagedSpec
 from ghlops.resources import registry
 from ghlops.resources.base import DesiredItem
 
@@ -152,7 +153,10 @@ def _items(document: YamlDocument, file: str) -> tuple[list[DesiredItem], list[P
                 )
                 continue
             try:
-                items.append(adapter.desired_item(spec, item_pos))
+                item = adapter.desired_item(spec, item_pos)
+                if isinstance(spec, ManagedSpec):
+                    item = replace(item, protect=spec.protect, renamed_from=spec.renamedFrom)
+                items.append(item)
             except (KeyError, TypeError, ValueError) as exc:
                 problems.append(Problem(item_pos, f"{label}: invalid {adapter.singular}: {exc}"))
     return items, problems
@@ -262,6 +266,7 @@ class _Session:
                 for key, (item, _) in items.items():
                     merged[kind][key] = item
         _flatten_children(merged)
+        dynamic += _identity_problems(merged)
         dynamic += _reference_problems(merged)
         state = None
         if not static and not dynamic:
@@ -280,6 +285,28 @@ def _flatten_children(merged: dict[str, dict[str, DesiredItem]]) -> None:
         for item in list(merged[kind].values()):
             for child in item.children:
                 merged.setdefault(child.kind, {})[child.key] = child
+
+
+def _identity_problems(merged: Mapping[str, Mapping[str, DesiredItem]]) -> list[Problem]:
+    """Items with different keys but the same identity in GHL (pipeline names that differ only
+    in letter case) would both match one live object: a duplicate the key check cannot see."""
+    problems = []
+    for kind, items in merged.items():
+        first: dict[str, DesiredItem] = {}
+        for item in items.values():
+            if not item.match_keys:
+                continue
+            other = first.setdefault(item.match_keys[0], item)
+            if other is not item:
+                singular = registry.ADAPTERS[kind].singular
+                problems.append(
+                    Problem(
+                        item.source or SourcePos("?"),
+                        f"duplicate {singular} '{item.key}': GHL would see the same {singular} "
+                        f"as '{other.key}' (first declared at {other.source or kind})",
+                    )
+                )
+    return problems
 
 
 def _reference_problems(merged: Mapping[str, Mapping[str, DesiredItem]]) -> list[Problem]:

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
@@ -24,6 +25,7 @@ from ghlops.errors import ConfigError, ManifestError, Problem, SourcePos
 from ghlops.manifest.bundles import expand_bundle
 from ghlops.manifest.validation import validation_problems
 from ghlops.manifest.yamlload import Positions, describe_type, parse_yaml, read_text
+from ghlops.plan.policy import Policy, Thresholds
 from ghlops.resources import registry
 
 PROJECT_FILE = "ghlops.yaml"
@@ -77,6 +79,7 @@ class Project:
     prune: frozenset[str]
     locations: list[LocationConfig]
     agency: AgencyConfig | None = None
+    policy: Policy = field(default_factory=Policy)
 
     def location(self, name: str) -> LocationConfig:
         for location in self.locations:
@@ -170,8 +173,34 @@ class DefaultsSpec(_Spec):
     bundles: list[str] | None = None
 
 
+class ThresholdsSpec(_Spec):
+    updatePercent: Annotated[float, Field(ge=0, le=100)] | None = Field(
+        default=None,
+        description="Refuse when updates+replaces exceed this % of a location's objects (default 30)",
+    )
+    deletePercent: Annotated[float, Field(ge=0, le=100)] | None = Field(
+        default=None,
+        description="Refuse when deletes+replaces exceed this % of a location's objects (default 30)",
+    )
+    minExisting: Annotated[int, Field(ge=0)] | None = Field(
+        default=None,
+        description="Per-location limits apply from this many live objects (default 10)",
+    )
+    fleetLosingPercent: Annotated[float, Field(ge=0, le=100)] | None = Field(
+        default=None,
+        description="Refuse when more than this % of locations would lose something (default 20)",
+    )
+
+
 class PolicySpec(_Spec):
     prune: list[Kind] | None = None
+    ignore: dict[Kind, list[NonEmpty]] | None = Field(
+        default=None, description="Per kind, name patterns ghlops never touches (owned by others)"
+    )
+    protect: dict[Kind, list[NonEmpty]] | None = Field(
+        default=None, description="Per kind, name patterns that may never be deleted or replaced"
+    )
+    thresholds: ThresholdsSpec | None = None
 
 
 class LocationSpec(_Spec):
@@ -192,6 +221,29 @@ class ProjectSpec(_Spec):
         default=None, validate_default=True
     )
     agency: AgencySpec | None = None
+
+
+def _policy(spec: PolicySpec | None, prune: frozenset[str]) -> Policy:
+    if spec is None:
+        return Policy(prune=prune)
+    limits = spec.thresholds or ThresholdsSpec()
+    defaults = Thresholds()
+    thresholds = Thresholds(
+        update_percent=_or(limits.updatePercent, defaults.update_percent),
+        delete_percent=_or(limits.deletePercent, defaults.delete_percent),
+        min_existing=int(_or(limits.minExisting, defaults.min_existing)),
+        fleet_losing_percent=_or(limits.fleetLosingPercent, defaults.fleet_losing_percent),
+    )
+    return Policy(
+        prune=prune,
+        ignore=MappingProxyType({k: tuple(v) for k, v in (spec.ignore or {}).items()}),
+        protect=MappingProxyType({k: tuple(v) for k, v in (spec.protect or {}).items()}),
+        thresholds=thresholds,
+    )
+
+
+def _or(value: float | None, default: float) -> float:
+    return default if value is None else float(value)
 
 
 # -- loading --------------------------------------------------------------------------------------
@@ -293,6 +345,7 @@ def _build(root: Path, file: Path, spec: ProjectSpec, positions: Positions) -> P
             spec.agency.companyId, spec.agency.tokenEnv, _pos(positions, "agency")
         )
     prune = frozenset(spec.policy.prune or []) if spec.policy is not None else frozenset()
+    policy = _policy(spec.policy, prune)
     return Project(
         root=root,
         file=file,
@@ -300,6 +353,7 @@ def _build(root: Path, file: Path, spec: ProjectSpec, positions: Positions) -> P
         default_vars=default_vars,
         default_bundles=default_bundles,
         prune=prune,
+        policy=policy,
         locations=locations,
         agency=agency,
     )

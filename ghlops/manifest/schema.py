@@ -56,7 +56,7 @@ def bundle_schema() -> dict[str, Any]:
             "items": {"$ref": f"#/$defs/{model.__name__}"},
             "description": f"{registry.get(kind).singular.capitalize()} items",
         }
-    return _drop_patterns(
+    schema: dict[str, Any] = _drop_patterns(
         {
             "$schema": SCHEMA_URI,
             "title": "ghlops bundle file",
@@ -68,6 +68,7 @@ def bundle_schema() -> dict[str, Any]:
             "$defs": defs,
         }
     )
+    return schema
 
 
 def render_schemas() -> dict[str, str]:

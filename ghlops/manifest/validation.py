@@ -95,7 +95,9 @@ def known_fields(model: type[BaseModel], loc: Sequence[object]) -> list[str] | N
         current = following
     for tp in (c for t in current for c in _candidates(t)):
         if inspect.isclass(tp) and issubclass(tp, BaseModel):
-            return list(tp.model_fields)
+            # the item's own (API) fields first, ghlops' settings (protect, …) last
+            own = [n for n, f in tp.model_fields.items() if not f.exclude]
+            return own + [n for n, f in tp.model_fields.items() if f.exclude]
     return None
 
 
@@ -133,6 +135,8 @@ def validation_problems(
             custom_skip = kind.startswith("ghlops_") and (
                 not isinstance(got, str) or short_repr(got) in message
             )
+            # a validator's complaint about a whole item or list already says what is wrong
+            custom_skip |= kind == "value_error" and isinstance(got, dict | list)
             if kind != "missing" and "input" in error and not custom_skip:
                 message += f" (got {short_repr(got)})"
                 if kind == "string_type" and isinstance(got, bool | int | float):

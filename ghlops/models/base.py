@@ -8,10 +8,30 @@ of its kind (``ghlops.resources``).
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class ResourceSpec(BaseModel):
     """One item of a resource kind as declared in a bundle."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class ManagedSpec(ResourceSpec):
+    """A top-level item of a bundle: besides its API fields it may carry ghlops' own settings.
+
+    ``protect`` and ``renamedFrom`` are never sent to GHL (excluded from ``model_dump``).
+    """
+
+    protect: bool = Field(
+        default=False,
+        exclude=True,
+        description="ghlops: refuse any plan that would delete or replace this object",
+    )
+    renamedFrom: str | None = Field(
+        default=None,
+        min_length=1,
+        exclude=True,
+        description="ghlops: the object's previous name; a rename then updates the same GHL "
+        "object (keeping its id and data) instead of deleting and re-creating it",
+    )

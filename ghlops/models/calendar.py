@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from ghlops.models.base import ResourceSpec
+from ghlops.models.base import ManagedSpec, ResourceSpec
 
 CalendarType = Literal[
     "round_robin", "event", "class_booking", "collective", "service_booking", "personal"
@@ -37,7 +37,7 @@ MeetingLocationKind = Literal[
 DurationUnit = Literal["mins", "hours"]
 
 
-class CalendarGroup(ResourceSpec):
+class CalendarGroup(ManagedSpec):
     """A calendar group, matched by its ``slug``. A group's calendars name it by that slug."""
 
     name: str = Field(min_length=1, description="Group name")
@@ -127,7 +127,7 @@ class LookBusyConfig(ResourceSpec):
     LookBusyPercentage: int = Field(ge=0, le=100, description="Percentage of slots hidden")
 
 
-class Calendar(ResourceSpec):
+class Calendar(ManagedSpec):
     """A calendar, matched by ``slug`` when it has one, else by ``name``.
 
     ``calendarType`` and ``slotBufferUnit`` cannot change after creation (the update body lacks

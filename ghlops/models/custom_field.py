@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from ghlops.models.base import ResourceSpec
+from ghlops.models.base import ManagedSpec, ResourceSpec
 
 # The location custom-field create body (apps/locations.json #CreateCustomFieldsDTO) declares no
 # enum for dataType; this list is the one the Custom Fields v2 API documents
@@ -33,7 +33,7 @@ class TextBoxListOption(ResourceSpec):
     prefillValue: str | None = None
 
 
-class CustomField(ResourceSpec):
+class CustomField(ManagedSpec):
     """A contact or opportunity custom field. ``dataType`` cannot change after creation."""
 
     name: str = Field(min_length=1, description="Field name")

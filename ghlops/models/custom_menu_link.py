@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from ghlops.models.base import ResourceSpec
+from ghlops.models.base import ManagedSpec, ResourceSpec
 
 
 class MenuIcon(ResourceSpec):
@@ -14,7 +14,7 @@ class MenuIcon(ResourceSpec):
     fontFamily: Literal["fab", "fas", "far"] = Field(description="Font Awesome family")
 
 
-class CustomMenuLink(ResourceSpec):
+class CustomMenuLink(ManagedSpec):
     """A link in the left menu of sub-accounts (and/or the agency view).
 
     It is one agency object: declaring it in the bundles of some locations shows it in exactly

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from ghlops.models.base import ResourceSpec
+from ghlops.models.base import ManagedSpec
 
 
-class CustomValue(ResourceSpec):
+class CustomValue(ManagedSpec):
     """A location custom value (merge field ``{{ custom_values.<key> }}``)."""
 
     name: str = Field(min_length=1, description="Custom value name; its identity")

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from ghlops.models.base import ResourceSpec
+from ghlops.models.base import ManagedSpec, ResourceSpec
 
 ProductType = Literal["DIGITAL", "PHYSICAL", "SERVICE", "PHYSICAL/DIGITAL"]
 PriceType = Literal["one_time", "recurring"]
@@ -95,7 +95,7 @@ class ProductSeo(ResourceSpec):
     description: str | None = None
 
 
-class Product(ResourceSpec):
+class Product(ManagedSpec):
     """A product, matched by ``slug`` when given, else by ``name``; its prices are nested."""
 
     name: str = Field(min_length=1, description="Product name")

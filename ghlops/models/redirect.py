@@ -6,14 +6,14 @@ from typing import Literal
 
 from pydantic import Field
 
-from ghlops.models.base import ResourceSpec
+from ghlops.models.base import ManagedSpec
 
 # apps/funnels.json #CreateRedirectParams.action. The spec's example shows "URL" in upper case,
 # but the enum (which the API validates) is lower case, so only lower case is accepted here.
 RedirectAction = Literal["funnel", "website", "url", "all"]
 
 
-class Redirect(ResourceSpec):
+class Redirect(ManagedSpec):
     """A URL redirect on one of the location's domains.
 
     Its identity is ``domain`` + ``path``, the path compared case-insensitively (GHL keeps a

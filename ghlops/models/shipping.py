@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema, model_validator
 
-from ghlops.models.base import ResourceSpec
+from ghlops.models.base import ManagedSpec, ResourceSpec
 
 
 def _codes(text: str) -> tuple[str, ...]:
@@ -216,7 +216,7 @@ class ShippingRate(ResourceSpec):
         return self
 
 
-class ShippingZone(ResourceSpec):
+class ShippingZone(ManagedSpec):
     """A shipping zone: the countries it covers and its rates (nested ``shippingRates``)."""
 
     name: str = Field(min_length=1, description="Zone name; zones are matched by it")

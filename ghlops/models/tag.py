@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from ghlops.models.base import ResourceSpec
+from ghlops.models.base import ManagedSpec
 
 
-class Tag(ResourceSpec):
+class Tag(ManagedSpec):
     """A contact tag of a location. Its name is its identity."""
 
     name: str = Field(min_length=1, description="Tag name")

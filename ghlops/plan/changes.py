@@ -54,6 +54,7 @@ class Change:
     reasons: tuple[str, ...] = ()  # why it is destructive or manual, in words
     source: SourcePos | None = None
     parent: str | None = None  # natural key of the parent, for nested kinds
+    protected: bool = False  # a delete or replace of a protected object: refused
 
     def to_data(self) -> dict[str, Any]:
         return {
@@ -68,6 +69,7 @@ class Change:
             "reasons": list(self.reasons),
             "source": str(self.source) if self.source else None,
             "parent": self.parent,
+            "protected": self.protected,
         }
 
 
@@ -85,6 +87,9 @@ class LocationPlan:
     # "kind/key" -> id of every live object (by live and by desired key): how the applier
     # resolves references and parents to ids
     bindings: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    existing: int = 0  # live objects of the planned kinds (for the safety thresholds)
+    live_digests: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    desired_digest: str = ""
     # facts about items without a change, e.g. write-only fields that could not be compared
     notes: tuple[str, ...] = ()
 

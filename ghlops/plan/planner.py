@@ -20,6 +20,8 @@ from typing import Any
 from deepdiff import DeepDiff
 
 from ghlops.plan.changes import Action, Change, FieldDiff, LocationPlan, frozen
+from ghlops.plan.fingerprint import desired_digest, live_digests
+from ghlops.plan.policy import Policy
 from ghlops.resources.base import Adapter, DesiredItem, LiveItem
 
 _ACTION_ORDER = {
@@ -51,11 +53,32 @@ def diff_item(adapter: Adapter, desired: DesiredItem, live: LiveItem) -> tuple[F
 
 
 def _find_match(
-    want: DesiredItem, index: Mapping[str, list[LiveItem]], claimed: set[str]
+    want: DesiredItem,
+    index: Mapping[str, list[LiveItem]],
+    claimed: set[str],
+    live: Sequence[LiveItem] = (),
+    rename_field: str = "name",
 ) -> tuple[LiveItem | None, list[LiveItem]]:
-    """The live object a desired item matches, or the candidates when more than one does."""
+    """The live object a desired item matches, or the candidates when more than one does.
+
+    With ``renamedFrom``, a desired item that matches nothing under its new name matches the
+    live object that still has the old one, so the rename is an update of the same object.
+    """
     for key in want.match_keys:
         candidates = [c for c in index.get(key, []) if c.id not in claimed]
+        if len(candidates) > 1:
+            return None, candidates
+        if candidates:
+            return candidates[0], []
+    if want.renamed_from is not None:
+        old = want.renamed_from
+        candidates = [
+            c
+            for c in live
+            if c.id not in claimed
+            and (c.key == old or c.fields.get(rename_field) == old)
+            and c.parent == want.parent
+        ]
         if len(candidates) > 1:
             return None, candidates
         if candidates:
@@ -81,9 +104,19 @@ def plan_kind(
     prune: bool,
     gone_parents: frozenset[str] = frozenset(),
     parent_singular: str = "parent",
+    policy: Policy | None = None,
 ) -> KindPlan:
     """Changes for one kind, with what the next kinds need to know."""
     result = KindPlan()
+    policy = policy or Policy()
+    ignored = [item for item in live if policy.ignores(adapter.kind, item.key)]
+    if ignored:
+        live = [item for item in live if item not in ignored]
+        result.notes.append(
+            f"{len(ignored)} {adapter.kind} ignored by policy.ignore (never touched): "
+            + ", ".join(repr(i.key) for i in ignored[:5])
+            + (" …" if len(ignored) > 5 else "")
+        )
     index: dict[str, list[LiveItem]] = {}
     for item in live:
         result.bindings[f"{adapter.kind}/{item.key}"] = item.id
@@ -95,7 +128,7 @@ def plan_kind(
     claimed: set[str] = set()
     untouchable: set[str] = set()
     for want in desired:
-        match, ambiguous = _find_match(want, index, claimed)
+        match, ambiguous = _find_match(want, index, claimed, live, adapter.rename_field)
         if ambiguous:
             ids = ", ".join(c.id for c in ambiguous)
             result.warnings.append(
@@ -181,6 +214,14 @@ def plan_kind(
             )
         else:
             result.unmanaged += 1
+    protected = {d.key for d in desired if d.protect}
+    result.changes = [
+        replace(c, protected=True)
+        if c.action in (Action.DELETE, Action.REPLACE)
+        and (c.key in protected or policy.protects(adapter.kind, c.key))
+        else c
+        for c in result.changes
+    ]
     if not adapter.writable:
         result.changes = [_as_manual(adapter, c, desired, live) for c in result.changes]
         result.gone.clear()
@@ -237,8 +278,20 @@ def plan_location(
     *,
     prune: frozenset[str] = frozenset(),
     api_calls: int = 0,
+    policy: Policy | None = None,
 ) -> LocationPlan:
-    """Plan one location. ``adapters`` are in dependency order; only their kinds are planned."""
+    """Plan one location. ``adapters`` are in dependency order; only their kinds are planned.
+
+    ``policy`` (ignore, protect, prune) wins over ``prune`` when given.
+    """
+    if policy is not None:
+        prune = policy.prune
+    existing = sum(
+        1
+        for adapter in adapters
+        for item in live.get(adapter.kind, ())
+        if policy is None or not policy.ignores(adapter.kind, item.key)
+    )
     changes: list[Change] = []
     unmanaged: dict[str, int] = {}
     warnings: list[str] = []
@@ -255,6 +308,7 @@ def plan_location(
             prune=adapter.kind in prune,
             gone_parents=gone.get(parent, frozenset()) if parent else frozenset(),
             parent_singular=singulars.get(parent or "", "parent"),
+            policy=policy,
         )
         gone[adapter.kind] = frozenset(kind_plan.gone)
         kind_plan.changes.sort(key=lambda c: (_ACTION_ORDER[c.action], c.key))
@@ -271,6 +325,17 @@ def plan_location(
         frozen(unmanaged) or {},
         tuple(warnings),
         api_calls=api_calls,
+        existing=existing,
+        live_digests=frozen(
+            live_digests(
+                {
+                    kind: [i for i in items if policy is None or not policy.ignores(kind, i.key)]
+                    for kind, items in live.items()
+                }
+            )
+        )
+        or {},
+        desired_digest=desired_digest(desired),
         notes=tuple(notes),
         bindings=frozen(bindings) or {},
     )

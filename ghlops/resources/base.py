@@ -68,9 +68,10 @@ class DesiredItem:
     source: SourcePos | None = None
     parent: str | None = None  # natural key of the parent item, for nested kinds
     refs: tuple[Ref, ...] = ()
-    children: tuple[
-        DesiredItem, ...
-    ] = ()  # nested items (prices of a product), flattened by the loader
+    # nested items (prices of a product), flattened by the loader
+    children: tuple[DesiredItem, ...] = ()
+    protect: bool = False  # any delete or replace of it is refused
+    renamed_from: str | None = None  # previous name: match the live object by it
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,7 @@ class Adapter(ABC):
     write_only_fields: ClassVar[tuple[str, ...]] = ()  # sent on write, never returned on read
     writable: ClassVar[bool] = True  # False: differences are `manual` changes, never applied
     scope: ClassVar[str] = "location"  # "agency": one object per agency, planned once
+    rename_field: ClassVar[str] = "name"  # the field renamedFrom refers to
 
     # -- pure half: used by the loader and the planner -------------------------------------
     @abstractmethod

@@ -37,6 +37,7 @@ class CustomMenuLinkAdapter(Adapter):
     model = CustomMenuLink
     version = "2021-07-28"
     scope = "agency"
+    rename_field = "title"
     compare_fields = (*_FIELDS, "locations")
 
     def match_keys(self, fields: Mapping[str, Any]) -> tuple[str, ...]:

@@ -327,7 +327,7 @@ def test_validation_problems_point_at_the_offending_key(make_project: MakeProjec
         "bundles/base/x.yaml:5: customFields[1].dataType: Field required",
         "bundles/base/x.yaml:6: customFields[1].colour: unknown field (known: name, model, "
         "dataType, fieldKey, placeholder, position, acceptedFormat, isMultipleFile, "
-        "maxNumberOfFiles, textBoxListOptions)",
+        "maxNumberOfFiles, textBoxListOptions, protect, renamedFrom)",
         "bundles/base/x.yaml:7: customFields[2].name: Input should be a valid string (got 42)"
         "; quote the value to make it text",
         "bundles/base/x.yaml:11: customFields[2].textBoxListOptions[1].label: Field required",
@@ -490,7 +490,7 @@ def test_problems_after_a_loop_point_at_the_template_line(make_project: MakeProj
         "(location downtown)",
         "bundles/base/x.yaml:15: customFields[2].bogus: unknown field (known: name, model, "
         "dataType, fieldKey, placeholder, position, acceptedFormat, isMultipleFile, "
-        "maxNumberOfFiles, textBoxListOptions) (location downtown)",
+        "maxNumberOfFiles, textBoxListOptions, protect, renamedFrom) (location downtown)",
     ]
 
 
@@ -561,7 +561,7 @@ def test_many_problems_in_many_files_are_reported_at_once(make_project: MakeProj
         ghlops=TWO_LOCATIONS,
     )
     assert load_errors(root) == [
-        "bundles/base/a.yaml:3: tags[1].nam: unknown field (known: name)",
+        "bundles/base/a.yaml:3: tags[1].nam: unknown field (known: name, protect, renamedFrom)",
         "bundles/base/a.yaml:3: tags[1].name: Field required",
         "bundles/base/b.yaml:3: undefined template variable 'vars.nope'",
         "bundles/base/c.yaml:3: duplicate tag 'a' (first declared at bundles/base/c.yaml:2)",

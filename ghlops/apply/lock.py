@@ -1,0 +1,73 @@
+"""One apply at a time per project folder: ``.ghlops/apply.lock``.
+
+The lock is a file created exclusively (O_EXCL) holding the owner's pid, host and start time.
+A second apply from the same checkout is refused with the owner named. A lock left by a process
+that no longer exists on this host (a killed apply) is taken over, with a warning.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from ghlops.errors import ConfigError
+
+LOCK_FILE = Path(".ghlops") / "apply.lock"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextmanager
+def apply_lock(root: Path, warn: Callable[[str], None] | None = None) -> Iterator[None]:
+    path = root / LOCK_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    owner = {"pid": os.getpid(), "host": socket.gethostname(), "started": time.time()}
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            holder = _read(path)
+            same_host = holder.get("host") == owner["host"]
+            pid = holder.get("pid")
+            if same_host and isinstance(pid, int) and not _alive(pid):
+                if warn:
+                    warn(f"taking over the lock of a dead ghlops apply (pid {pid}): {path}")
+                path.unlink(missing_ok=True)
+                continue
+            started = holder.get("started")
+            when = float(started) if isinstance(started, int | float) else 0.0
+            since = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(when))
+            raise ConfigError(
+                f"another ghlops apply is running in this project (pid {pid} on "
+                f"{holder.get('host', '?')} since {since}); lock file {path}. "
+                "If it is not running any more, delete the lock file."
+            ) from None
+        with os.fdopen(fd, "w") as stream:
+            json.dump(owner, stream)
+        break
+    try:
+        yield
+    finally:
+        if _read(path).get("pid") == owner["pid"]:
+            path.unlink(missing_ok=True)
+
+
+def _read(path: Path) -> dict[str, object]:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}

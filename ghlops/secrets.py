@@ -1,0 +1,232 @@
+"""Recognise and mask values that look secret, so no output a human or a CI log sees shows a token.
+
+A heuristic on purpose: it would rather mask a harmless value than print a token. A value looks
+secret when
+
+- its field name says so: it contains ``token``, ``secret``, ``password``, ``apikey``/``api_key``,
+  ``credential`` or ``signature``, or has the word ``key`` (``key``, ``licenseKey``,
+  ``x-api-key``; not ``fieldKey``, ``keyword``, ``publicKey``), ``auth``/``authorization``,
+  ``pass``/``pwd``, ``sig``, ``hmac`` or ``cookie``;
+- it is a URL carrying a secret: a query or fragment parameter with such a name (``token=``,
+  ``key=``, ``sig=``, ``access_token=``, ``X-Amz-Signature=``…), a password in its user info, or a
+  long random path segment;
+- it looks like a bearer token (``pit-…``, ``sbx-…``, ``Bearer …``, a JWT, ``sk_live_…``…) or is a
+  long random string (32 characters or more, high entropy, not a slug or a UUID).
+
+:func:`mask` hides a value (``••••`` and the last 4 characters of a long one; URLs keep all but
+their secret parts), :func:`mask_secrets` walks nested data and masks what looks secret, and
+:func:`mask_text` masks what looks secret inside free text (errors, notes).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import SplitResult, parse_qsl, urlsplit, urlunsplit
+
+MASK = "••••"
+_TAIL_FROM = 16  # values this long keep their last 4 characters after the mask
+
+_NAME_PARTS = (
+    "token",
+    "secret",
+    "password",
+    "passwd",
+    "apikey",
+    "credential",
+    "signature",
+    "privatekey",
+    "accesskey",
+)
+_NAME_WORDS = frozenset(
+    {"auth", "oauth", "authorization", "authorisation", "authentication", "pass", "pwd"}
+    | {"passphrase", "passcode", "sig", "hmac", "cookie", "key", "keys"}
+)
+# "key" qualified by one of these is an identifier, not a secret
+_PLAIN_KEYS = frozenset(
+    {"field", "sort", "primary", "foreign", "natural", "partition", "unique", "lookup", "group"}
+    | {"idempotency", "product", "price", "rate", "public", "publishable", "object", "row", "map"}
+    | {"cache", "dedupe", "dedup", "match", "parent", "short", "hot"}
+)
+_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+
+_BEARER = re.compile(
+    r"(?<![\w-])(?:"
+    r"(?:pit|sbx)-[\w-]{16,}"  # GHL private integration tokens, sandbox tokens
+    r"|[Bb]earer\s+[\w.~+/=-]{16,}"
+    r"|eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]*"  # a JWT
+    r"|(?:sk|rk|pk)_(?:live|test)_\w{16,}"  # Stripe secret/restricted keys
+    r"|gh[pousr]_\w{30,}|github_pat_\w{30,}|xox[abprs]-[\w-]{10,}|AKIA[0-9A-Z]{16}"
+    r"|AIza[\w-]{35}"
+    r")"
+)
+_TOKEN_CHARS = re.compile(r"[\w.~+/=-]+")
+_HEX = re.compile(r"[0-9a-fA-F]+")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+_URL_IN_TEXT = re.compile(r"https?://[^\s\"'<>`)\]]+")
+_WORD_IN_TEXT = re.compile(r"[\w.~+/=-]{32,}")
+
+
+def _words(name: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(name)]
+
+
+def secret_name(name: str) -> bool:
+    """Whether a field (or parameter, or custom value) name says its value is secret."""
+    compact = re.sub(r"[^a-z0-9]", "", name.lower())
+    if any(part in compact for part in _NAME_PARTS):
+        return True
+    words = _words(name)
+    for i, word in enumerate(words):
+        if word in ("key", "keys"):
+            if i == 0 or words[i - 1] not in _PLAIN_KEYS:
+                return True
+        elif word in _NAME_WORDS:
+            return True
+    return False
+
+
+def _entropy(text: str) -> float:
+    n = len(text)
+    return -sum(c / n * math.log2(c / n) for c in Counter(text).values())
+
+
+def random_string(text: str, *, min_length: int = 32) -> bool:
+    """A long token-like string: hex with some entropy, or letters and digits mixed at random."""
+    if "/" in text:  # a path: "/locations/<id>/tags" is no token, a long random part in it is
+        return any(random_string(part, min_length=min_length) for part in text.split("/"))
+    if len(text) < min_length or not _TOKEN_CHARS.fullmatch(text) or _UUID.fullmatch(text):
+        return False  # a UUID is an id; a token made of one has a prefix (pit-…)
+    if _HEX.fullmatch(text):
+        return _entropy(text) >= 3.0
+    segments = re.split(r"[-_.~]", text)
+    if all(s.isalpha() or s.isdigit() or not s for s in segments):
+        return False  # a slug or dotted name: "summer-sale-2024-offer", "contact.pet_name"
+    has_digit = any(c.isdigit() for c in text)
+    has_alpha = any(c.isalpha() for c in text)
+    return has_digit and has_alpha and _entropy(text) >= 3.5
+
+
+def _param_secret(name: str, value: str) -> bool:
+    return bool(value) and (secret_name(name) or random_string(value))
+
+
+def _split_url(text: str) -> SplitResult | None:
+    if not text.startswith(("http://", "https://")) or any(c.isspace() for c in text):
+        return None
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError:
+        return None
+    return parts if parts.netloc else None
+
+
+def _mask_url(text: str) -> str | None:
+    """The URL with its secret parts masked, or None when it is no URL or holds no secret."""
+    parts = _split_url(text)
+    if parts is None:
+        return None
+    changed = False
+    netloc = parts.netloc
+    if parts.password:
+        netloc = f"{parts.username or ''}:{MASK}@{netloc.rpartition('@')[2]}"
+        changed = True
+    segments = parts.path.split("/")
+    for i, segment in enumerate(segments):
+        if random_string(segment, min_length=24):
+            segments[i] = _mask_str(segment)
+            changed = True
+
+    def params(raw: str) -> str:
+        nonlocal changed
+        out = []
+        for piece in raw.split("&"):
+            pair = parse_qsl(piece, keep_blank_values=True)
+            if len(pair) == 1 and _param_secret(*pair[0]):
+                changed = True
+                piece = f"{piece.partition('=')[0]}={_mask_str(pair[0][1])}"
+            out.append(piece)
+        return "&".join(out)
+
+    query, fragment = params(parts.query), params(parts.fragment)
+    if not changed:
+        return None
+    return urlunsplit((parts.scheme, netloc, "/".join(segments), query, fragment))
+
+
+def _mask_str(text: str) -> str:
+    return MASK + text[-4:] if len(text) >= _TAIL_FROM else MASK
+
+
+def _secret_str(text: str) -> bool:
+    if _split_url(text) is not None:
+        return _mask_url(text) is not None
+    return bool(_BEARER.search(text)) or random_string(text.strip())
+
+
+def looks_secret(field: str, value: object) -> bool:
+    """Whether ``value``, the value of ``field``, looks secret (anywhere inside, if nested)."""
+    if value is None or isinstance(value, bool) or value == "":
+        return False
+    if isinstance(value, Mapping | list | tuple):
+        return bool(mask_secrets(value, field) != _plain(value))
+    if secret_name(field):
+        return True
+    return isinstance(value, str) and _secret_str(value)
+
+
+def mask(value: object) -> str:
+    """Hide a value: ``••••`` and the last 4 characters of a long string; in a URL, only its
+    secret parts are masked (``https://x.com/hook?token=••••3f9a``)."""
+    if isinstance(value, str):
+        return _mask_url(value) or _mask_str(value)
+    return MASK
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def secret_label(item: Mapping[str, Any]) -> bool:
+    """Whether an item's ``name`` or ``title`` says its ``value`` is secret ("Zapier API Key")."""
+    return any(isinstance(item.get(k), str) and secret_name(item[k]) for k in ("name", "title"))
+
+
+def mask_secrets(value: Any, field: str = "", *, inherited: bool = False) -> Any:
+    """A copy of ``value`` (mappings become dicts, sequences lists) with what looks secret masked.
+
+    Nested keys are the field names of their values; everything under a secret-named field is
+    masked; in a mapping whose ``name`` or ``title`` looks secret (a custom value "Stripe API Key"),
+    ``value`` is masked too.
+    """
+    if isinstance(value, Mapping):
+        inner = inherited or (bool(field) and secret_name(field))
+        named = secret_label(value)
+        return {
+            k: mask_secrets(v, str(k), inherited=inner or (named and k == "value"))
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [mask_secrets(v, field, inherited=inherited) for v in value]
+    if value is None or isinstance(value, bool) or value == "":
+        return value
+    if inherited or looks_secret(field, value):
+        return mask(value)
+    return value
+
+
+def mask_text(text: str) -> str:
+    """Free text (an error, a note) with secret-looking URLs and tokens inside it masked."""
+    text = _URL_IN_TEXT.sub(lambda m: _mask_url(m.group()) or m.group(), text)
+    text = _BEARER.sub(lambda m: _mask_str(m.group()), text)
+    return _WORD_IN_TEXT.sub(
+        lambda m: _mask_str(m.group()) if random_string(m.group()) else m.group(), text
+    )
