@@ -30,6 +30,7 @@ from ghlops.plan.planner import plan_location
 from ghlops.plan.policy import Policy
 from ghlops.resources import registry
 from ghlops.resources.base import Adapter, Ctx, DesiredItem, LiveItem
+from ghlops.tokens import TokenBroker
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -76,35 +77,16 @@ class Target:
             self._close()
 
 
-def env_token(location: LocationConfig) -> str:
-    if not location.token_env:
-        raise ConfigError(
-            f"location {location.name}: no tokenEnv is set in ghlops.yaml, so there is no token"
-        )
-    token = os.environ.get(location.token_env, "").strip()
-    if not token:
-        raise ConfigError(
-            f"location {location.name}: environment variable {location.token_env} is not set "
-            "(it must hold the location's Private Integration Token)"
-        )
-    return token
-
-
-def env_agency_token(agency: AgencyConfig) -> str:
-    if not agency.token_env:
-        raise ConfigError("agency: no tokenEnv is set in ghlops.yaml, so there is no agency token")
-    token = os.environ.get(agency.token_env, "").strip()
-    if not token:
-        raise ConfigError(
-            f"agency: environment variable {agency.token_env} is not set "
-            "(it must hold an agency token: an agency Private Integration Token or OAuth token)"
-        )
-    return token
-
-
-def api_target(base_url: str | None = None) -> Target:
+def api_target(
+    project: Project,
+    base_url: str | None = None,
+    *,
+    warn: Callable[[str], None] | None = None,
+) -> Target:
+    """GHL (or a sandbox served over HTTP): tokens from the environment or the agency's OAuth."""
     url = check_base_url(base_url or os.environ.get("GHLOPS_BASE_URL") or DEFAULT_BASE_URL)
-    return Target(url, env_token, env_agency_token, describe=url)
+    broker = TokenBroker(url, project.agency, warn=warn)
+    return Target(url, broker.location_token, broker.agency_token, describe=url)
 
 
 @contextmanager
@@ -347,6 +329,14 @@ class Session:
         except ConfigError as exc:
             return LocationPlan("agency", agency.company_id, error=str(exc))
 
+    def _explainer(self, token_env: str | None) -> Callable[[GhlopsError], str]:
+        hint = self.target.token_hint(token_env)
+
+        def explain(exc: GhlopsError) -> str:
+            return hint if isinstance(exc, AuthError | ForbiddenError) else ""
+
+        return explain
+
     def apply(self, plan: Plan, on_outcome: OnOutcome | None = None) -> list[LocationResult]:
         by_kind: Mapping[str, Adapter] = {a.kind: a for a in self.adapters}
 
@@ -357,7 +347,14 @@ class Session:
                 return LocationResult(loc_plan.name, loc_plan.location_id, ())
             try:
                 with self.location_client(self.project.location(loc_plan.name)) as client:
-                    return apply_location(loc_plan, client, by_kind, on_outcome=on_outcome)
+                    location = self.project.location(loc_plan.name)
+                    return apply_location(
+                        loc_plan,
+                        client,
+                        by_kind,
+                        on_outcome=on_outcome,
+                        explain=self._explainer(location.token_env),
+                    )
             except ConfigError as exc:
                 return LocationResult(loc_plan.name, loc_plan.location_id, (), error=str(exc))
 
@@ -371,6 +368,14 @@ class Session:
             elif plan.agency.changes:
                 with self.agency_client() as client:
                     results.append(
-                        apply_location(plan.agency, client, agency_kinds, on_outcome=on_outcome)
+                        apply_location(
+                            plan.agency,
+                            client,
+                            agency_kinds,
+                            on_outcome=on_outcome,
+                            explain=self._explainer(
+                                self.project.agency.token_env if self.project.agency else None
+                            ),
+                        )
                     )
         return results

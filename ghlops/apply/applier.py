@@ -87,6 +87,7 @@ def apply_location(
     adapters: Mapping[str, Adapter],
     *,
     on_outcome: OnOutcome | None = None,
+    explain: Callable[[GhlopsError], str] | None = None,
 ) -> LocationResult:
     outcomes: list[Outcome] = []
     failed = False
@@ -106,7 +107,8 @@ def apply_location(
             except GhlopsError as exc:
                 failed = True
                 what = f"{change.action} {adapters[change.kind].singular} {change.key!r}"
-                outcome = Outcome(change, Status.FAILED, error=f"{what}: {exc}")
+                hint = explain(exc) if explain else ""
+                outcome = Outcome(change, Status.FAILED, error=f"{what}: {exc}{hint}")
         outcomes.append(outcome)
         if on_outcome:
             on_outcome(plan.name, outcome)

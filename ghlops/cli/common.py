@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from ghlops.cli.output import echo
 from ghlops.engine import Target, api_target, embedded_sandbox
 from ghlops.errors import ConfigError
 from ghlops.manifest.agency import agency_kinds, declares_agency_items, gather
@@ -193,7 +194,7 @@ def open_target(project: Project, sandbox: bool, base_url: str | None) -> Iterat
         with embedded_sandbox(project) as target:
             yield target
     else:
-        target = api_target(base_url)
+        target = api_target(project, base_url, warn=lambda m: echo(f"Warning: {m}", err=True))
         try:
             yield target
         finally:

@@ -75,7 +75,7 @@ class GhlClient:
 
     def __init__(
         self,
-        token: str,
+        token: str | None,
         *,
         base_url: str = DEFAULT_BASE_URL,
         transport: httpx.BaseTransport | None = None,
@@ -85,7 +85,7 @@ class GhlClient:
     ) -> None:
         self._http = httpx.Client(
             base_url=check_base_url(base_url),
-            auth=BearerAuth(token),
+            auth=BearerAuth(token) if token is not None else None,
             transport=transport,
             timeout=timeout,
             headers={"Accept": "application/json", "User-Agent": f"ghlops/{__version__}"},
@@ -113,8 +113,11 @@ class GhlClient:
         version: str | None,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
+        form: Mapping[str, str] | None = None,
     ) -> Any:
         """Make one call and return the decoded JSON body; raise an ApiError subclass on failure.
+
+        ``form`` sends an ``application/x-www-form-urlencoded`` body instead of JSON (OAuth).
 
         Reads and idempotent writes are retried on 429, 5xx and transport errors with backoff;
         a POST is retried only when the request certainly did not reach the server.
@@ -124,7 +127,7 @@ class GhlClient:
         while True:
             attempt += 1
             try:
-                response = self._send(method, path, headers, params, json)
+                response = self._send(method, path, headers, params, json, form)
             except TransportError:
                 if method in _IDEMPOTENT and attempt <= self.max_retries:
                     time.sleep(_backoff(attempt))
@@ -151,6 +154,7 @@ class GhlClient:
         headers: Mapping[str, str],
         params: Mapping[str, Any] | None,
         body: Any,
+        form: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         self.limiter.acquire()
         with self._count_lock:
@@ -158,7 +162,7 @@ class GhlClient:
         started = time.monotonic()
         try:
             response = self._http.request(
-                method, path, headers=headers, params=_clean(params), json=body
+                method, path, headers=headers, params=_clean(params), json=body, data=form
             )
         except httpx.TimeoutException as exc:
             raise TransportError(method, path, None, f"timed out ({type(exc).__name__})") from None

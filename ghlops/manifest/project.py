@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import PydanticCustomError
@@ -42,12 +42,22 @@ LOCATION_ID_MESSAGE = "not a GHL location id (20 letters and digits)"
 
 
 @dataclass(frozen=True)
+class OAuthConfig:
+    """An agency OAuth app installation: ghlops refreshes its tokens (rotating the refresh token)."""
+
+    client_id_env: str
+    client_secret_env: str
+    refresh_token_file: Path  # resolved against the project folder
+
+
+@dataclass(frozen=True)
 class AgencyConfig:
-    """The agency (company) the locations belong to; used by a later feature."""
+    """The agency (company) the locations belong to, and how ghlops gets an agency token."""
 
     company_id: str
     token_env: str | None = None
     pos: SourcePos | None = field(default=None, compare=False)
+    oauth: OAuthConfig | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +90,13 @@ class Project:
     locations: list[LocationConfig]
     agency: AgencyConfig | None = None
     policy: Policy = field(default_factory=Policy)
+    pipelines_writable: bool = False  # policy.pipelines: write
+
+    @property
+    def writable_kinds(self) -> frozenset[str]:
+        """Read-only kinds whose writes ghlops.yaml switches on (the engine picks their
+        writable adapters, see ``Adapter.with_writes``)."""
+        return frozenset({"pipelines"}) if self.pipelines_writable else frozenset()
 
     def location(self, name: str) -> LocationConfig:
         for location in self.locations:
@@ -163,9 +180,25 @@ class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+class OAuthSpec(_Spec):
+    clientIdEnv: EnvName = Field(description="Env var holding the OAuth app's client id")
+    clientSecretEnv: EnvName = Field(description="Env var holding the OAuth app's client secret")
+    refreshTokenFile: NonEmpty = Field(
+        description="File holding the refresh token; ghlops rewrites it (mode 0600) on each "
+        "refresh, since GHL rotates refresh tokens on use"
+    )
+
+
 class AgencySpec(_Spec):
     companyId: NonEmpty
-    tokenEnv: EnvName | None = None
+    tokenEnv: EnvName | None = Field(
+        default=None, description="Env var holding an agency token (Private Integration Token)"
+    )
+    oauth: OAuthSpec | None = Field(
+        default=None,
+        description="An agency OAuth installation; its tokens are also exchanged for the tokens "
+        "of locations that have no tokenEnv",
+    )
 
 
 class DefaultsSpec(_Spec):
@@ -201,6 +234,12 @@ class PolicySpec(_Spec):
         default=None, description="Per kind, name patterns that may never be deleted or replaced"
     )
     thresholds: ThresholdsSpec | None = None
+    pipelines: Literal["read-only", "write"] | None = Field(
+        default=None,
+        description="read-only (default): pipeline differences are manual steps for the GHL UI; "
+        "write: plan and apply create, update and delete pipelines and their stages through "
+        "GHL's pipeline write API (try it on one location first)",
+    )
 
 
 class LocationSpec(_Spec):
@@ -341,8 +380,14 @@ def _build(root: Path, file: Path, spec: ProjectSpec, positions: Positions) -> P
         )
     agency = None
     if spec.agency is not None:
+        oauth = spec.agency.oauth
         agency = AgencyConfig(
-            spec.agency.companyId, spec.agency.tokenEnv, _pos(positions, "agency")
+            spec.agency.companyId,
+            spec.agency.tokenEnv,
+            _pos(positions, "agency"),
+            OAuthConfig(oauth.clientIdEnv, oauth.clientSecretEnv, root / oauth.refreshTokenFile)
+            if oauth
+            else None,
         )
     prune = frozenset(spec.policy.prune or []) if spec.policy is not None else frozenset()
     policy = _policy(spec.policy, prune)
@@ -354,6 +399,7 @@ def _build(root: Path, file: Path, spec: ProjectSpec, positions: Positions) -> P
         default_bundles=default_bundles,
         prune=prune,
         policy=policy,
+        pipelines_writable=spec.policy is not None and spec.policy.pipelines == "write",
         locations=locations,
         agency=agency,
     )

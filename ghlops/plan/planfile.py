@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,6 +20,7 @@ from typing import Any
 
 from ghlops import __version__
 from ghlops.errors import ConfigError
+from ghlops.fileio import write_atomic
 from ghlops.plan.changes import FORMAT_VERSION, LocationPlan, Plan
 from ghlops.secrets import mask_secrets
 
@@ -58,22 +57,6 @@ def plan_document(
         "applied": None,
         **{k: v for k, v in data.items() if k != "format_version"},
     }
-
-
-def write_atomic(path: Path, text: str, mode: int = 0o644) -> None:
-    """Write a file so that a crash leaves either the old or the new content, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def save(path: Path, document: Mapping[str, Any]) -> None:

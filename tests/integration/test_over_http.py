@@ -91,3 +91,34 @@ def test_plain_http_refused_for_remote_hosts(ghlops: Runner) -> None:
         "Error: base URL 'http://example.com' is not https; plain http is allowed only for "
         "loopback hosts"
     ) in result.stderr
+
+
+def test_401_during_apply_stops_that_location_only(
+    ghlops: Runner, http_sandbox: HttpSandbox
+) -> None:
+    from ghlops.sandbox import SandboxRequest, SandboxResponse, json_response
+
+    provision(http_sandbox)
+
+    def revoke_uptown_writes(request: SandboxRequest, call_next: object) -> SandboxResponse:
+        if request.method == "POST" and UPTOWN in request.path:
+            return json_response(
+                401,
+                {
+                    "statusCode": 401,
+                    "message": "Invalid token: access token is invalid",
+                    "error": "Unauthorized",
+                },
+            )
+        return call_next(request)  # type: ignore[operator,no-any-return]
+
+    http_sandbox.sandbox.middleware.append(revoke_uptown_writes)
+    result = ghlops("apply", "--base-url", http_sandbox.url, "--auto-approve", env=dict(TOKENS))
+    assert result.exit_code == 3, result.output
+    assert (
+        f"POST /locations/{UPTOWN}/tags → 401 Unauthorized: Invalid token: access token is "
+        "invalid (token from $GHL_TOKEN_UPTOWN)"
+    ) in result.stderr
+    assert "uptown: stopped at the first failure; 0 done, 8 not attempted" in result.stderr
+    assert len(http_sandbox.sandbox.objects(DOWNTOWN, "tags")) == 4
+    assert http_sandbox.sandbox.objects(UPTOWN, "tags") == []

@@ -1,0 +1,148 @@
+"""Where each principal's token comes from, for one run against the real API (or a sandbox
+served over HTTP).
+
+- A location with ``tokenEnv``: its Private Integration Token, from that variable.
+- The agency: ``agency.tokenEnv`` (an agency PIT or token), else ``agency.oauth``: the refresh
+  token in ``refreshTokenFile`` is exchanged at ``POST /oauth/token``; GHL rotates refresh tokens
+  on use, so the new one is written back to the file (atomically, mode 0600) before anything
+  else happens.
+- A location without ``tokenEnv``: the agency's OAuth token is exchanged for a location token at
+  ``POST /oauth/locationToken``.
+Tokens obtained are cached for this run only, in memory, and never written anywhere else.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import threading
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import httpx
+
+from ghlops.client import GhlClient, oauth
+from ghlops.client.errors import ApiError
+from ghlops.errors import ConfigError
+from ghlops.fileio import write_atomic
+from ghlops.manifest.project import AgencyConfig, LocationConfig
+
+
+class TokenBroker:
+    def __init__(
+        self,
+        base_url: str,
+        agency: AgencyConfig | None,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        env: Mapping[str, str] | None = None,
+        warn: Callable[[str], None] | None = None,
+    ) -> None:
+        self.base_url = base_url
+        self.agency = agency
+        self.transport = transport
+        self.env = env if env is not None else os.environ
+        self.warn = warn
+        self._agency_token: str | None = None
+        self._location_tokens: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    # -- environment ---------------------------------------------------------------------------
+
+    def _env(self, name: str, what: str) -> str:
+        value = self.env.get(name, "").strip()
+        if not value:
+            raise ConfigError(f"{what}: environment variable {name} is not set")
+        return value
+
+    # -- locations -----------------------------------------------------------------------------
+
+    def location_token(self, location: LocationConfig) -> str:
+        if location.token_env:
+            token = self.env.get(location.token_env, "").strip()
+            if not token:
+                raise ConfigError(
+                    f"location {location.name}: environment variable {location.token_env} is "
+                    "not set (it must hold the location's Private Integration Token)"
+                )
+            return token
+        if self.agency is None or self.agency.oauth is None:
+            raise ConfigError(
+                f"location {location.name}: no tokenEnv in ghlops.yaml, and no agency.oauth to "
+                "exchange for a location token"
+            )
+        with self._lock:
+            cached = self._location_tokens.get(location.id)
+        if cached:
+            return cached
+        agency_token = self.agency_token()
+        with GhlClient(agency_token, base_url=self.base_url, transport=self.transport) as client:
+            try:
+                token = oauth.location_token(client, self.agency.company_id, location.id)
+            except ApiError as exc:
+                raise ConfigError(
+                    f"location {location.name}: exchanging the agency token for a location "
+                    f"token failed: {exc}"
+                ) from None
+        with self._lock:
+            self._location_tokens[location.id] = token
+        return token
+
+    # -- the agency ----------------------------------------------------------------------------
+
+    def agency_token(self, agency: AgencyConfig | None = None) -> str:
+        agency = agency or self.agency
+        if agency is None:
+            raise ConfigError("no agency section in ghlops.yaml")
+        if agency.token_env and agency.oauth is None:
+            token = self.env.get(agency.token_env, "").strip()
+            if not token:
+                raise ConfigError(
+                    f"agency: environment variable {agency.token_env} is not set (it must hold "
+                    "an agency token: an agency Private Integration Token or OAuth token)"
+                )
+            return token
+        if agency.oauth is None:
+            raise ConfigError("agency: neither tokenEnv nor oauth is set in ghlops.yaml")
+        with self._lock:
+            if self._agency_token is None:
+                self._agency_token = self._refresh(agency)
+            return self._agency_token
+
+    def _refresh(self, agency: AgencyConfig) -> str:
+        assert agency.oauth is not None
+        config = agency.oauth
+        client_id = self._env(config.client_id_env, "agency.oauth")
+        secret = self._env(config.client_secret_env, "agency.oauth")
+        path = config.refresh_token_file
+        refresh_token = read_token_file(path, self.warn)
+        with GhlClient(None, base_url=self.base_url, transport=self.transport) as client:
+            try:
+                grant = oauth.refresh(client, client_id, secret, refresh_token)
+            except ApiError as exc:
+                raise ConfigError(
+                    f"agency: refreshing the OAuth token with the refresh token in {path} "
+                    f"failed: {exc}"
+                ) from None
+        if grant.refresh_token:
+            # GHL rotates refresh tokens on use: the old one is dead now. Keep the new one
+            # before anything else can fail.
+            write_atomic(path, grant.refresh_token + "\n", mode=0o600)
+        return grant.access_token
+
+
+def read_token_file(path: Path, warn: Callable[[str], None] | None = None) -> str:
+    try:
+        info = path.stat()
+        text = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise ConfigError(f"agency.oauth: refresh token file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"agency.oauth: cannot read {path}: {exc}") from None
+    if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO) and warn:
+        warn(
+            f"{path} is readable by other users (mode {stat.filemode(info.st_mode)}); chmod 600 it"
+        )
+    if not text:
+        raise ConfigError(f"agency.oauth: refresh token file {path} is empty")
+    return text
