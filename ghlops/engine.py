@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
@@ -25,7 +25,7 @@ from ghlops.client.ratelimit import RateLimiter
 from ghlops.errors import ConfigError, GhlopsError
 from ghlops.manifest.loader import DesiredState
 from ghlops.manifest.project import AgencyConfig, LocationConfig, Project
-from ghlops.plan.changes import LocationPlan, Plan
+from ghlops.plan.changes import Action, LocationPlan, Plan
 from ghlops.plan.planner import plan_location
 from ghlops.plan.policy import Policy
 from ghlops.resources import registry
@@ -120,12 +120,57 @@ def embedded_sandbox(project: Project) -> Iterator[Target]:
         sandbox.close()
 
 
-def selected_adapters(kinds: Sequence[str] | None = None, scope: str = "location") -> list[Adapter]:
+def selected_adapters(
+    kinds: Sequence[str] | None = None,
+    scope: str = "location",
+    writable: frozenset[str] = frozenset(),
+) -> list[Adapter]:
+    """The adapters of a run, in registry order; kinds in ``writable`` (read-only kinds whose
+    writes the project switches on, ``Project.writable_kinds``) get their writable variant."""
     return [
-        a
+        a.with_writes() if k in writable else a
         for k, a in registry.ADAPTERS.items()
         if a.scope == scope and (kinds is None or k in kinds)
     ]
+
+
+class DestroyRefused(GhlopsError):
+    """A plan deletes objects whose deletion destroys other data (a pipeline's opportunities)
+    and the run was not given the explicit ``--allow-destroy-<data>`` flag."""
+
+
+def check_destroy_allowed(plan: Plan, adapters: Sequence[Adapter], allowed: Iterable[str]) -> None:
+    """Refuse deletes that destroy data besides the object (``Adapter.destroys_on_delete``)
+    unless that data is in ``allowed``, even with pruning on.
+
+    Raises:
+        DestroyRefused: naming every such delete, by location, and the flag to pass.
+    """
+    guarded = {
+        a.kind: a
+        for a in adapters
+        if a.destroys_on_delete is not None and a.destroys_on_delete not in set(allowed)
+    }
+    found: dict[str, dict[str, list[str]]] = {}  # kind -> location -> keys
+    for loc in plan.all:
+        for change in loc.changes:
+            if change.kind in guarded and change.action in (Action.DELETE, Action.REPLACE):
+                found.setdefault(change.kind, {}).setdefault(loc.name, []).append(change.key)
+    if not found:
+        return
+    messages = []
+    for kind, where in found.items():
+        adapter = guarded[kind]
+        what = adapter.destroys_on_delete
+        listed = "; ".join(
+            f"{name}: " + ", ".join(repr(key) for key in keys) for name, keys in where.items()
+        )
+        messages.append(
+            f"the plan deletes {adapter.singular}(s) ({listed}), and deleting a "
+            f"{adapter.singular} deletes every one of its {what} (GHL cannot undo this). "
+            f"Nothing was changed; to go ahead, run plan and apply with --allow-destroy-{what}"
+        )
+    raise DestroyRefused("\n".join(messages))
 
 
 def read_waves(adapters: Sequence[Adapter]) -> list[list[Adapter]]:
@@ -238,10 +283,13 @@ class Session:
         kinds: Sequence[str] | None = None,
         *,
         parallelism: int = DEFAULT_PARALLELISM,
+        allow_destroy: Iterable[str] = (),
     ) -> None:
         self.project = project
         self.target = target
-        self.adapters = selected_adapters(kinds)
+        self.adapters = selected_adapters(kinds, writable=project.writable_kinds)
+        # what deletes may destroy besides the objects (--allow-destroy-opportunities)
+        self.allow_destroy = frozenset(allow_destroy)
         self.agency_adapters = selected_adapters(kinds, scope="agency")
         self.parallelism = max(1, parallelism)
         self._limiters: dict[str, RateLimiter] = {}
@@ -290,8 +338,14 @@ class Session:
         states: Sequence[DesiredState],
         agency: Mapping[str, Sequence[DesiredItem]] | None = None,
     ) -> Plan:
-        """Plan the given locations, and the agency when ``agency`` (its desired items) is given."""
-        return Plan(tuple(self._map(self._plan_location, states)), self._plan_agency(agency))
+        """Plan the given locations, and the agency when ``agency`` (its desired items) is given.
+
+        Raises:
+            DestroyRefused: see :func:`check_destroy_allowed`.
+        """
+        plan = Plan(tuple(self._map(self._plan_location, states)), self._plan_agency(agency))
+        check_destroy_allowed(plan, self.adapters, self.allow_destroy)
+        return plan
 
     def _plan_location(self, state: DesiredState) -> LocationPlan:
         loc = state.location
@@ -329,6 +383,28 @@ class Session:
         except ConfigError as exc:
             return LocationPlan("agency", agency.company_id, error=str(exc))
 
+    def budget_problems(self, plan: Plan) -> list[str]:
+        """Locations whose apply needs more calls than their daily budget has left.
+
+        The budget is GHL's ``X-RateLimit-Daily-Remaining`` as last seen while planning; the
+        need is one call per change (two per replace) plus a margin for reads some writes make.
+        """
+        problems = []
+        for loc in plan.all:
+            key = loc.location_id if loc is not plan.agency else f"agency:{loc.location_id}"
+            limiter = self._limiters.get(key)
+            remaining = limiter.daily_remaining if limiter else None
+            if remaining is None or not loc.changes:
+                continue
+            needed = sum(2 if c.action.value == "replace" else 1 for c in loc.changes)
+            needed += needed // 2 + 1  # reads before full replacements, lookups, retries
+            if needed > remaining:
+                problems.append(
+                    f"{loc.name}: the apply needs up to {needed} API calls but only {remaining} "
+                    "of today's are left (X-RateLimit-Daily-Remaining)"
+                )
+        return problems
+
     def _explainer(self, token_env: str | None) -> Callable[[GhlopsError], str]:
         hint = self.target.token_hint(token_env)
 
@@ -338,6 +414,7 @@ class Session:
         return explain
 
     def apply(self, plan: Plan, on_outcome: OnOutcome | None = None) -> list[LocationResult]:
+        check_destroy_allowed(plan, self.adapters, self.allow_destroy)  # also for saved plans
         by_kind: Mapping[str, Adapter] = {a.kind: a for a in self.adapters}
 
         def one(loc_plan: LocationPlan) -> LocationResult:

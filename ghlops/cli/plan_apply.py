@@ -47,6 +47,7 @@ class RunOptions:
     allow: frozenset[Action] | None = None  # None: every action
     deny: frozenset[Action] = frozenset()
     force: bool = False
+    allow_destroy_opportunities: bool = False  # deleting pipelines (and their opportunities)
 
 
 def _actions(
@@ -66,6 +67,12 @@ def _actions(
 
 def run_options(f: Any) -> Any:
     """The selection, target, gate and --parallelism options, passed as ``options``."""
+    f = click.option(
+        "--allow-destroy-opportunities",
+        is_flag=True,
+        help="Allow deleting pipelines, which deletes every opportunity in them "
+        "(with policy.pipelines: write and pruning on).",
+    )(f)
     f = click.option(
         "--force",
         is_flag=True,
@@ -103,10 +110,18 @@ def run_options(f: Any) -> Any:
         allow: frozenset[Action] | None,
         deny: frozenset[Action] | None,
         force: bool,
+        allow_destroy_opportunities: bool,
         **kwargs: Any,
     ) -> Any:
         options = RunOptions(
-            selection, sandbox, base_url, parallelism, allow, deny or frozenset(), force
+            selection,
+            sandbox,
+            base_url,
+            parallelism,
+            allow,
+            deny or frozenset(),
+            force,
+            allow_destroy_opportunities,
         )
         return f(*args, options=options, **kwargs)
 
@@ -121,6 +136,7 @@ def session_for(project: Project, options: RunOptions) -> Iterator[Session]:
             target,
             kinds=options.selection.kind_list(),
             parallelism=options.parallelism,
+            allow_destroy=("opportunities",) if options.allow_destroy_opportunities else (),
         )
         try:
             yield session
@@ -309,7 +325,7 @@ def run_apply(obj: Context, options: RunOptions, auto_approve: bool) -> int:
     with apply_lock(project.root, warn=_warn), session_for(project, options) as session:
         the_plan = session.plan(states, agency)
         echo(render_plan(the_plan, color=obj.color), nl=False)
-        if not enforce(the_plan, project, options):
+        if not enforce(the_plan, project, options) or not within_budget(session, the_plan):
             echo("Apply refused; nothing was changed.", err=True)
             return EXIT_ERROR
         if not the_plan.has_changes:
@@ -377,7 +393,7 @@ def run_apply_saved(obj: Context, options: RunOptions, path: Path, all_or_nothin
             now.agency if now.agency and "agency" in keep else None,
         )
         echo(render_plan(todo, color=obj.color), nl=False)
-        if not enforce(todo, project, options):
+        if not enforce(todo, project, options) or not within_budget(session, todo):
             echo("Apply refused; nothing was changed.", err=True)
             return EXIT_ERROR
         results = [*refused]
@@ -389,6 +405,13 @@ def run_apply_saved(obj: Context, options: RunOptions, path: Path, all_or_nothin
     done = [r.name for r in results if r.changed_anything or (not r.failed and r.name in keep)]
     saved.mark_applied({"exit_code": code, "applied": done, "refused": [r.name for r in refused]})
     return code
+
+
+def within_budget(session: Session, plan: Plan) -> bool:
+    problems = session.budget_problems(plan)
+    for problem in problems:
+        echo(f"Refused: {problem}", err=True)
+    return not problems
 
 
 def _warn(message: str) -> None:

@@ -83,7 +83,9 @@ class RateLimiter:
                 self.interval = interval_ms / 1000
             daily = _int(headers.get("x-ratelimit-daily-remaining"))
             if daily is not None:
-                self.daily_remaining = daily
+                # parallel answers arrive out of order: the smallest is the latest
+                previous = self.daily_remaining
+                self.daily_remaining = daily if previous is None else min(previous, daily)
             daily_limit = _int(headers.get("x-ratelimit-limit-daily"))
             if daily_limit is not None:
                 self.daily_limit = daily_limit

@@ -122,3 +122,32 @@ def test_401_during_apply_stops_that_location_only(
     assert "uptown: stopped at the first failure; 0 done, 8 not attempted" in result.stderr
     assert len(http_sandbox.sandbox.objects(DOWNTOWN, "tags")) == 4
     assert http_sandbox.sandbox.objects(UPTOWN, "tags") == []
+
+
+def test_apply_refuses_when_the_daily_budget_is_short(
+    ghlops: Runner, http_sandbox: HttpSandbox
+) -> None:
+    from ghlops.sandbox import RateLimit
+
+    provision(http_sandbox)
+    http_sandbox.sandbox.rate_limit = RateLimit(
+        max_requests=100, window_seconds=10.0, daily_limit=24
+    )
+    result = ghlops("apply", "--base-url", http_sandbox.url, "--auto-approve", env=dict(TOKENS))
+    assert result.exit_code == 1, result.output
+    assert "Refused: downtown: the apply needs up to 16 API calls but only" in result.stderr
+    assert "of today's are left (X-RateLimit-Daily-Remaining)" in result.stderr
+    assert "Apply refused; nothing was changed." in result.stderr
+    assert http_sandbox.sandbox.objects(DOWNTOWN, "tags") == []
+
+
+def test_paced_client_meets_no_429(ghlops: Runner, http_sandbox: HttpSandbox) -> None:
+    from ghlops.sandbox import RateLimit
+
+    provision(http_sandbox)
+    # a tight window: 15 requests per 0.5 s; a plan and an apply need far more than 15 calls
+    http_sandbox.sandbox.rate_limit = RateLimit(max_requests=15, window_seconds=0.5)
+    result = ghlops("apply", "--base-url", http_sandbox.url, "--auto-approve", env=dict(TOKENS))
+    assert result.exit_code == 0, result.output
+    assert http_sandbox.sandbox.throttled_count() == 0
+    assert http_sandbox.sandbox.request_count() > 30
