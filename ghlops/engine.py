@@ -337,13 +337,24 @@ class Session:
         self,
         states: Sequence[DesiredState],
         agency: Mapping[str, Sequence[DesiredItem]] | None = None,
+        *,
+        progress: Callable[[LocationPlan], None] | None = None,
     ) -> Plan:
         """Plan the given locations, and the agency when ``agency`` (its desired items) is given.
+
+        ``progress`` is called (from worker threads) as each location's plan is ready.
 
         Raises:
             DestroyRefused: see :func:`check_destroy_allowed`.
         """
-        plan = Plan(tuple(self._map(self._plan_location, states)), self._plan_agency(agency))
+
+        def one(state: DesiredState) -> LocationPlan:
+            result = self._plan_location(state)
+            if progress:
+                progress(result)
+            return result
+
+        plan = Plan(tuple(self._map(one, states)), self._plan_agency(agency))
         check_destroy_allowed(plan, self.adapters, self.allow_destroy)
         return plan
 

@@ -22,7 +22,7 @@ from ghlops.cli.common import (
     open_target,
     target_options,
 )
-from ghlops.cli.output import echo
+from ghlops.cli.output import Progress, echo
 from ghlops.engine import DEFAULT_PARALLELISM, Session
 from ghlops.errors import ConfigError
 from ghlops.manifest.loader import DesiredState, load_all
@@ -47,6 +47,7 @@ class RunOptions:
     allow: frozenset[Action] | None = None  # None: every action
     deny: frozenset[Action] = frozenset()
     force: bool = False
+    expand: bool = False  # list identical changes under every location
     allow_destroy_opportunities: bool = False  # deleting pipelines (and their opportunities)
 
 
@@ -72,6 +73,11 @@ def run_options(f: Any) -> Any:
         is_flag=True,
         help="Allow deleting pipelines, which deletes every opportunity in them "
         "(with policy.pipelines: write and pruning on).",
+    )(f)
+    f = click.option(
+        "--expand",
+        is_flag=True,
+        help="List changes made identically in several locations under each of them.",
     )(f)
     f = click.option(
         "--force",
@@ -110,18 +116,20 @@ def run_options(f: Any) -> Any:
         allow: frozenset[Action] | None,
         deny: frozenset[Action] | None,
         force: bool,
+        expand: bool,
         allow_destroy_opportunities: bool,
         **kwargs: Any,
     ) -> Any:
         options = RunOptions(
-            selection,
-            sandbox,
-            base_url,
-            parallelism,
-            allow,
-            deny or frozenset(),
-            force,
-            allow_destroy_opportunities,
+            selection=selection,
+            sandbox=sandbox,
+            base_url=base_url,
+            parallelism=parallelism,
+            allow=allow,
+            deny=deny or frozenset(),
+            force=force,
+            expand=expand,
+            allow_destroy_opportunities=allow_destroy_opportunities,
         )
         return f(*args, options=options, **kwargs)
 
@@ -198,8 +206,8 @@ def run_plan(
 ) -> int:
     project = load_project(obj.directory)
     states, agency = load_states(project, options.selection)
-    with session_for(project, options) as session:
-        plan = session.plan(states, agency)
+    with session_for(project, options) as session, Progress(len(states), "Planning") as bar:
+        plan = session.plan(states, agency, progress=bar.advance)
     if keep is not None:
         keep.append(plan)
     if as_json:
@@ -209,7 +217,7 @@ def run_plan(
 
         echo(render_markdown(plan, show_secrets=show_secrets), nl=False)
     else:
-        echo(render_plan(plan, color=obj.color), nl=False)
+        echo(render_plan(plan, color=obj.color, expand=options.expand), nl=False)
     if out is not None:
         document = planfile.plan_document(
             plan, selection_record(options, states, agency is not None), show_secrets=False
@@ -323,8 +331,9 @@ def run_apply(obj: Context, options: RunOptions, auto_approve: bool) -> int:
     project = load_project(obj.directory)
     states, agency = load_states(project, options.selection)
     with apply_lock(project.root, warn=_warn), session_for(project, options) as session:
-        the_plan = session.plan(states, agency)
-        echo(render_plan(the_plan, color=obj.color), nl=False)
+        with Progress(len(states), "Planning") as bar:
+            the_plan = session.plan(states, agency, progress=bar.advance)
+        echo(render_plan(the_plan, color=obj.color, expand=options.expand), nl=False)
         if not enforce(the_plan, project, options) or not within_budget(session, the_plan):
             echo("Apply refused; nothing was changed.", err=True)
             return EXIT_ERROR
@@ -392,7 +401,7 @@ def run_apply_saved(obj: Context, options: RunOptions, path: Path, all_or_nothin
             tuple(loc for loc in now.locations if loc.name in keep),
             now.agency if now.agency and "agency" in keep else None,
         )
-        echo(render_plan(todo, color=obj.color), nl=False)
+        echo(render_plan(todo, color=obj.color, expand=options.expand), nl=False)
         if not enforce(todo, project, options) or not within_budget(session, todo):
             echo("Apply refused; nothing was changed.", err=True)
             return EXIT_ERROR

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from ghlops.plan.changes import ACTION_SYMBOLS, Action, Change, LocationPlan, Plan
@@ -96,19 +97,115 @@ def render_location(loc: LocationPlan, *, color: bool = False, agency: bool = Fa
     return lines
 
 
-def render_plan(plan: Plan, *, color: bool = False) -> str:
-    lines: list[str] = []
+GROUP_MIN = 3  # an identical change in at least this many locations is listed once
+
+
+def change_signature(change: Change) -> str:
+    """Identical changes in different locations have the same signature (ids aside)."""
+    data = change.to_data()
+    for name in ("id", "source"):
+        data.pop(name, None)
+    if change.action is not Action.DELETE:
+        data.pop("before", None)  # live values beyond the diffs may differ
+    return json.dumps(data, sort_keys=True, default=str)
+
+
+def grouped_changes(plan: Plan) -> dict[str, list[tuple[LocationPlan, Change]]]:
+    """Signature -> (location, change) for changes made identically in GROUP_MIN+ locations."""
+    seen: dict[str, list[tuple[LocationPlan, Change]]] = {}
     for loc in plan.locations:
-        lines += render_location(loc, color=color)
+        for change in loc.changes:
+            seen.setdefault(change_signature(change), []).append((loc, change))
+    return {sig: where for sig, where in seen.items() if len(where) >= GROUP_MIN}
+
+
+def summary_table(plan: Plan) -> list[str]:
+    """One row per location with changes or a failure, then the number left out."""
+    rows = [loc for loc in plan.all if loc.changes or loc.error or loc.warnings]
+    if len(plan.all) < 2 or not rows:
+        return []
+    width = max(len("location"), *(len(loc.name) for loc in rows))
+    head = f"  {'location':<{width}}  {'+':>4} {'~':>4} {'-/+':>4} {'-':>4} {'!':>4}  {'calls':>5}  status"
+    lines = [head, "  " + "-" * (len(head) - 2)]
+    for loc in rows:
+        c = loc.counts()
+        status = "FAILED" if loc.error else ("warnings" if loc.warnings else "changes")
+        lines.append(
+            f"  {loc.name:<{width}}  {c['create']:>4} {c['update']:>4} {c['replace']:>4} "
+            f"{c['delete']:>4} {c['manual']:>4}  {loc.api_calls:>5}  {status}"
+        )
+    quiet = len(plan.all) - len(rows)
+    if quiet:
+        lines.append(f"  … and {quiet} location(s) with no changes")
+    return lines
+
+
+def rollup_line(plan: Plan) -> str:
+    locations = plan.locations
+    changed = sum(1 for loc in locations if loc.has_changes)
+    failed = sum(1 for loc in locations if loc.error)
+    unchanged = len(locations) - changed - failed
+    c = plan.counts()
+    text = (
+        f"{len(locations)} location(s): {unchanged} unchanged, {changed} with changes: "
+        f"+{c['create']} ~{c['update']} -/+{c['replace']} -{c['delete']}"
+    )
+    if c["manual"]:
+        text += f" !{c['manual']}"
+    if failed:
+        text += f", {failed} failed"
+    return text
+
+
+def render_plan(plan: Plan, *, color: bool = False, expand: bool = False) -> str:
+    """The plan as text. Unless ``expand``, a change made identically in GROUP_MIN or more
+    locations is listed once with its count, and locations left with nothing to show are
+    only counted."""
+    lines: list[str] = []
+    groups = {} if expand else grouped_changes(plan)
+    grouped_ids = {id(change) for where in groups.values() for _, change in where}
+    if groups:
+        lines.append(_paint("Changes made identically in several locations", "1", color))
+        for where in groups.values():
+            change = where[0][1]
+            first, *rest = render_change(replace(change, id=None), color=color)
+            where_names = [loc.name for loc, _ in where]
+            shown = ", ".join(where_names[:4]) + (", …" if len(where_names) > 4 else "")
+            lines.append(f"{first} — {len(where_names)} locations ({shown})")
+            lines += rest
+        lines.append("  (--expand lists them under each location)")
+        lines.append("")
+    hidden = 0
+    for loc in plan.locations:
+        own = [c for c in loc.changes if id(c) not in grouped_ids]
+        if groups and not own and not loc.error and not loc.warnings and not loc.notes:
+            hidden += 1
+            continue
+        lines += render_location(replace(loc, changes=tuple(own)), color=color)
+        if len(own) < len(loc.changes):
+            lines.append(f"  … and {len(loc.changes) - len(own)} change(s) listed above")
+        lines.append("")
+    if hidden:
+        lines.append(f"({hidden} location(s) with only the changes listed above, or none)")
         lines.append("")
     if plan.agency:
         lines += render_location(plan.agency, color=color, agency=True)
         lines.append("")
+    table = summary_table(plan)
+    if table:
+        lines += table
+        lines.append("")
     counts = plan.counts()
     unmanaged = sum(sum(loc.unmanaged.values()) for loc in plan.all)
+    calls = sum(loc.api_calls for loc in plan.all)
     if plan.failed:
         names = ", ".join(loc.name for loc in plan.failed)
         lines.append(_paint(f"Failed to plan {len(plan.failed)} location(s): {names}", "31", color))
+    if len(plan.locations) > 1:
+        lines.append(rollup_line(plan))
+    if calls:
+        per = calls / max(1, len(plan.all))
+        lines.append(f"API calls: {calls} ({per:.1f} per principal)")
     if not plan.has_changes and not plan.failed:
         lines.append(
             _paint("No changes.", "32", color)

@@ -104,3 +104,44 @@ def test_parallel_apply_converges(fleet: Path) -> None:
     assert applied.exit_code == 0, applied.output
     assert f"Apply: {2 * len(NAMES)} change(s) made" in applied.stdout
     assert run(fleet, "plan", "--sandbox", "--detailed-exitcode", "-p", "3").exit_code == 0
+
+
+def test_fleet_output_groups_identical_changes(fleet: Path) -> None:
+    result = run(fleet, "plan", "--sandbox")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "Changes made identically in several locations" in out
+    assert '  + tag "vip" — 14 locations (clinic-00, clinic-01, clinic-02, clinic-03, …)' in out
+    assert out.count('+ tag "vip"') == 1
+    # each location's own value differs, so it is listed under each location
+    assert '  + custom value "City"' in out and out.count('+ custom value "City"') == 14
+    assert "  … and 1 change(s) listed above" in out
+    assert "14 location(s): 0 unchanged, 14 with changes: +28 ~0 -/+0 -0" in out
+    assert "  location      +    ~  -/+    -    !  calls  status" in out
+    assert "  hq-west       2    0    0    0    0" in out
+    assert "API calls: " in out
+    expanded = run(fleet, "plan", "--sandbox", "--expand").stdout
+    assert expanded.count('+ tag "vip"') == 14
+    assert "Changes made identically" not in expanded
+
+
+def test_unchanged_fleet_is_summarised_not_listed(fleet: Path) -> None:
+    assert run(fleet, "apply", "--sandbox", "--auto-approve").exit_code == 0
+    out = run(fleet, "plan", "--sandbox").stdout
+    assert "14 location(s): 14 unchanged, 0 with changes: +0 ~0 -/+0 -0" in out
+    assert out.rstrip().endswith("No changes. Live state matches the manifests.")
+
+
+def test_progress_lines_without_a_terminal(tmp_path: Path) -> None:
+    root = tmp_path / "big"
+    (root / "bundles").mkdir(parents=True)
+    lines = ["version: 1", "defaults: {bundles: [bundles]}", "locations:"]
+    lines += [
+        f"  - {{name: loc-{i:02d}, id: {(string.ascii_letters[i] * 20)[:20]}}}" for i in range(30)
+    ]
+    (root / "ghlops.yaml").write_text("\n".join(lines) + "\n")
+    (root / "bundles" / "base.yaml").write_text("tags: [{name: vip}]\n")
+    result = run(root, "plan", "--sandbox")
+    assert result.exit_code == 0, result.output
+    assert "Planning: 3/30 locations" in result.stderr
+    assert "Planning: 30/30 locations" in result.stderr
