@@ -24,6 +24,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 from urllib.parse import SplitResult, parse_qsl, urlsplit, urlunsplit
 
@@ -74,6 +75,7 @@ def _words(name: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(name)]
 
 
+@lru_cache(maxsize=4096)
 def secret_name(name: str) -> bool:
     """Whether a field (or parameter, or custom value) name says its value is secret."""
     compact = re.sub(r"[^a-z0-9]", "", name.lower())
@@ -100,14 +102,14 @@ def random_string(text: str, *, min_length: int = 32) -> bool:
         return any(random_string(part, min_length=min_length) for part in text.split("/"))
     if len(text) < min_length or not _TOKEN_CHARS.fullmatch(text) or _UUID.fullmatch(text):
         return False  # a UUID is an id; a token made of one has a prefix (pit-…)
+    if not (any(c.isdigit() for c in text) and any(c.isalpha() for c in text)):
+        return False  # random tokens this long mix letters and digits
     if _HEX.fullmatch(text):
         return _entropy(text) >= 3.0
     segments = re.split(r"[-_.~]", text)
     if all(s.isalpha() or s.isdigit() or not s for s in segments):
         return False  # a slug or dotted name: "summer-sale-2024-offer", "contact.pet_name"
-    has_digit = any(c.isdigit() for c in text)
-    has_alpha = any(c.isalpha() for c in text)
-    return has_digit and has_alpha and _entropy(text) >= 3.5
+    return _entropy(text) >= 3.5
 
 
 def _param_secret(name: str, value: str) -> bool:
@@ -230,3 +232,41 @@ def mask_text(text: str) -> str:
     return _WORD_IN_TEXT.sub(
         lambda m: _mask_str(m.group()) if random_string(m.group()) else m.group(), text
     )
+
+
+def mask_diff(field: str, before: Any, after: Any, *, labelled: bool = False) -> tuple[Any, Any]:
+    """The two sides of a field's change, masked by the field's name and their own look.
+
+    ``labelled``: the item's name looks secret (see :func:`secret_label`), so its ``value`` is.
+    """
+    forced = labelled and field == "value"
+    return (
+        mask_secrets(before, field, inherited=forced),
+        mask_secrets(after, field, inherited=forced),
+    )
+
+
+def mask_change_data(change: Mapping[str, Any]) -> dict[str, Any]:
+    """A change as data (``Change.to_data()``) with the secret-looking parts of its values masked.
+
+    ``before`` and ``after`` are masked field by field, each diff by its field's name, reasons as
+    text; what identifies the change (action, kind, key, id, parent) is left as it is.
+    """
+    data = dict(change)
+    before, after = change.get("before"), change.get("after")
+    labelled = any(isinstance(m, Mapping) and secret_label(m) for m in (before, after))
+    for side in ("before", "after"):
+        if isinstance(data.get(side), Mapping):
+            data[side] = mask_secrets(data[side])
+    diffs = []
+    for diff in change.get("diffs") or ():
+        masked = dict(diff)
+        masked["before"], masked["after"] = mask_diff(
+            str(diff.get("field", "")), diff.get("before"), diff.get("after"), labelled=labelled
+        )
+        diffs.append(masked)
+    if "diffs" in data:
+        data["diffs"] = diffs
+    if "reasons" in data:
+        data["reasons"] = [mask_text(str(r)) for r in change.get("reasons") or ()]
+    return data

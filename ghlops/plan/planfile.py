@@ -22,7 +22,7 @@ from ghlops import __version__
 from ghlops.errors import ConfigError
 from ghlops.fileio import write_atomic
 from ghlops.plan.changes import FORMAT_VERSION, LocationPlan, Plan
-from ghlops.secrets import mask_secrets
+from ghlops.secrets import mask_change_data
 
 FILE_KIND = "ghlops-plan"
 
@@ -46,7 +46,7 @@ def plan_document(
         loc_data["desired_digest"] = loc_plan.desired_digest
         loc_data["changes_checksum"] = changes_checksum(loc_plan)
         if not show_secrets:
-            loc_data["changes"] = mask_secrets(loc_data["changes"])
+            loc_data["changes"] = [mask_change_data(c) for c in loc_data["changes"]]
     return {
         "kind": FILE_KIND,
         "format_version": FORMAT_VERSION,
