@@ -33,6 +33,23 @@ class Context:
     color: bool
 
 
+# Control characters in a problem (a key or a name written with "\n" or "\e" in YAML) would break
+# the one-line-per-problem output or drive the terminal: they are shown escaped instead.
+_ESCAPES = {
+    **{code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))},
+    ord("\t"): "\\t",
+    ord("\n"): "\\n",
+    ord("\r"): "\\r",
+    0x2028: "\\u2028",
+    0x2029: "\\u2029",
+}
+
+
+def one_line(text: str) -> str:
+    """``text`` with line breaks and other control characters escaped."""
+    return text.translate(_ESCAPES)
+
+
 class GhlopsGroup(click.Group):
     """A click group with one error boundary for every command."""
 
@@ -45,7 +62,7 @@ class GhlopsGroup(click.Group):
             n = len(exc.problems)
             echo(f"Error: {n} problem{'s' if n != 1 else ''} in the manifests:", err=True)
             for problem in exc.problems:
-                echo(f"  {problem}", err=True)
+                echo(f"  {one_line(str(problem))}", err=True)
             ctx.exit(EXIT_ERROR)
         except GhlopsError as exc:
             echo(f"Error: {exc}", err=True)

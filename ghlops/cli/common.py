@@ -8,18 +8,18 @@ import hashlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ghlops.cli.output import echo
-from ghlops.engine import Target, api_target, embedded_sandbox
 from ghlops.errors import ConfigError
-from ghlops.manifest.agency import agency_kinds, declares_agency_items, gather
-from ghlops.manifest.loader import DesiredState, load_all
-from ghlops.manifest.project import LocationConfig, Project
-from ghlops.resources import registry
-from ghlops.resources.base import DesiredItem
+
+if TYPE_CHECKING:  # the CLI imports the engine lazily, so that --help starts fast
+    from ghlops.engine import Target
+    from ghlops.manifest.loader import DesiredState
+    from ghlops.manifest.project import LocationConfig, Project
+    from ghlops.resources.base import DesiredItem
 
 # -- shared option groups ----------------------------------------------------------------------
 
@@ -56,6 +56,8 @@ class Selection:
         """The kinds to plan (None: all), with what selected kinds need to be read."""
         if not self.kinds and not self.exclude_kinds:
             return None
+        from ghlops.resources import registry
+
         known = registry.kinds()
         for kind in (*self.kinds, *self.exclude_kinds):
             if kind not in known:
@@ -188,6 +190,8 @@ def select_locations(project: Project, patterns: Sequence[str]) -> list[Location
 
 @contextmanager
 def open_target(project: Project, sandbox: bool, base_url: str | None) -> Iterator[Target]:
+    from ghlops.engine import api_target, embedded_sandbox
+
     if sandbox:
         if base_url:
             raise ConfigError("--sandbox and --base-url cannot be used together")
@@ -209,6 +213,9 @@ def load_states(
     Agency objects (custom menu links) are gathered from ALL locations, whichever are selected,
     since a link's membership is defined by the whole project.
     """
+    from ghlops.manifest.agency import agency_kinds, declares_agency_items, gather
+    from ghlops.manifest.loader import load_all
+
     selected = selection.select(project)
     states = load_all(project, selected)
     kinds = selection.kind_list()

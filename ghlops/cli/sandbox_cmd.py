@@ -10,7 +10,6 @@ import click
 from ghlops.cli.app import Context, cli
 from ghlops.cli.output import echo
 from ghlops.errors import ConfigError
-from ghlops.manifest.project import load_project
 
 if TYPE_CHECKING:
     from ghlops.sandbox import FaultSpec, Sandbox
@@ -143,6 +142,7 @@ def sandbox_serve(
     import os
 
     from ghlops.engine import SANDBOX_DB
+    from ghlops.manifest.project import load_project
     from ghlops.sandbox import FaultInjector, RateLimit, Sandbox, make_server
 
     obj: Context = ctx.obj
@@ -237,6 +237,7 @@ def sandbox_seed(obj: Context, file: Path, db: Path | None) -> None:
 def seed_sandbox(obj: Context, file: Path, db: Path | None = None) -> int:
     """Load a seed file into the project's sandbox; location names from ghlops.yaml work too."""
     from ghlops.engine import SANDBOX_DB
+    from ghlops.manifest.project import load_project
     from ghlops.manifest.yamlload import read_yaml_file
     from ghlops.sandbox import Sandbox
 

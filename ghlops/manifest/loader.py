@@ -199,9 +199,9 @@ class _Session:
         rel = bundle_file.rel
         source, problem = self._source(bundle_file)
         if problem is not None or source is None:
-            return _FileResult(static=[problem or Problem(SourcePos(rel), "cannot read file")])
+            return _FileResult(static=[problem or Problem(SourcePos(rel, 1), "cannot read file")])
         if not source.strip():
-            return _FileResult(static=[Problem(SourcePos(rel), "empty file")])
+            return _FileResult(static=[Problem(SourcePos(rel, 1), "empty file")])
         key = (bundle_file.real, rel)
         if not has_template_syntax(source):
             if key not in self._plain:

@@ -423,12 +423,12 @@ def load_project(root: Path | str) -> Project:
 
     text, problem = read_text(file, PROJECT_FILE)
     if problem is not None or text is None:
-        raise ManifestError([problem or Problem(SourcePos(PROJECT_FILE), "cannot read file")])
+        raise ManifestError([problem or Problem(SourcePos(PROJECT_FILE, 1), "cannot read file")])
     if not text.strip():
         raise ManifestError(
             [
                 Problem(
-                    SourcePos(PROJECT_FILE),
+                    SourcePos(PROJECT_FILE, 1),
                     "empty file; expected 'version: 1' and a list of locations",
                 )
             ]
@@ -441,7 +441,7 @@ def load_project(root: Path | str) -> Project:
         what = "only comments" if raw is None else describe_type(raw)
         problems.append(
             Problem(
-                _pos(positions),
+                SourcePos(PROJECT_FILE, positions.line(()) or 1),
                 f"expected a mapping with 'version' and 'locations' at the top level, got {what}",
             )
         )

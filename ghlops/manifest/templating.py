@@ -20,6 +20,7 @@ template line the user wrote, even across ``{% for %}`` loops and ``{% if %}`` b
 from __future__ import annotations
 
 import bisect
+import re
 import types
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -194,14 +195,48 @@ class CompiledTemplate:
         return self.debug_template_lines[index] if index >= 0 else 1
 
 
+_BLOCK_TAGS = frozenset(
+    {"if", "for", "macro", "call", "filter", "set", "with", "autoescape", "block"}
+)
+
+
+def _unclosed_block_line(env: Environment, source: str, name: str) -> int | None:
+    """Line of the innermost ``{% tag %}`` that ``source`` opens and never closes."""
+    open_tags: list[tuple[str, int]] = []
+    statement: list[tuple[int, str, str]] | None = None
+    try:
+        for line, kind, value in env.lex(source, name):
+            if kind == "block_begin":
+                statement = []
+            elif kind == "block_end" and statement:
+                first_line, _, tag = statement[0]
+                assigns = any(t == "operator" and v == "=" for _, t, v in statement)
+                if tag in _BLOCK_TAGS and not (tag == "set" and assigns):
+                    open_tags.append((tag, first_line))
+                elif open_tags and tag == f"end{open_tags[-1][0]}":
+                    open_tags.pop()
+                statement = None
+            elif statement is not None and kind != "whitespace":
+                statement.append((line, kind, value))
+    except TemplateSyntaxError:
+        return None
+    return open_tags[-1][1] if open_tags else None
+
+
 def compile_template(source: str, name: str) -> CompiledTemplate:
     """Compile ``source`` named ``name`` (the relative path). Raises TemplateFailure."""
     env = _Environment()
     try:
         code = env.compile(source, name=name, filename=name)
     except TemplateSyntaxError as exc:
-        message = f"template syntax error: {_one_line(exc.message)}"
-        raise TemplateFailure(message, exc.lineno) from None
+        # "unexpected char 'x' at 30": 30 is an offset in the file, not a column; the line says it
+        reason = re.sub(r"^(unexpected char .*) at \d+$", r"\1", _one_line(exc.message))
+        message = f"template syntax error: {reason}"
+        line = exc.lineno
+        if (exc.message or "").startswith("Unexpected end of template"):
+            # jinja2 gives the line of the last text it read; the open block's tag is more useful
+            line = _unclosed_block_line(env, source, name) or line
+        raise TemplateFailure(message, line) from None
     except Exception as exc:  # pragma: no cover - jinja2 reports compile errors as syntax errors
         raise TemplateFailure(f"template error: {_one_line(str(exc))}", None) from None
     template = env.template_class.from_code(env, code, env.make_globals(None), None)

@@ -96,8 +96,9 @@ def read_text(path: Path, file: str) -> tuple[str | None, Problem | None]:
     """Read ``path`` as UTF-8 text; ``file`` is the name used in problems.
 
     Returns ``(text, None)`` or ``(None, problem)``. A leading byte-order mark is dropped.
+    Problems with the whole file point at its line 1, so every problem reads ``file:line: ...``.
     """
-    pos = SourcePos(file)
+    pos = SourcePos(file, 1)
     try:
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):
@@ -258,6 +259,11 @@ class _Builder:
         return result
 
 
+def _at_end(problem: str | None) -> bool:
+    """Whether a YAML error was found at the end of the text (something was never closed)."""
+    return any(end in (problem or "") for end in ("end of stream", "<stream end>"))
+
+
 def parse_yaml(
     text: str, file: str, map_line: LineMapper | None = None
 ) -> tuple[YamlDocument | None, list[Problem]]:
@@ -279,6 +285,8 @@ def parse_yaml(
             return None, [Problem(SourcePos(file, line), exc.message)]
         except MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
+            if exc.context_mark is not None and _at_end(exc.problem):
+                mark = exc.context_mark  # an unclosed string or list: where it starts, not the end
             line = mapper(mark.line + 1) if mark is not None else None
             return None, [Problem(SourcePos(file, line), _yaml_error_message(exc))]
         except ReaderError as exc:
@@ -287,9 +295,9 @@ def parse_yaml(
             message = f"invalid YAML: {exc.reason} (character #x{char:04x})"
             return None, [Problem(SourcePos(file, line), message)]
         except yaml.YAMLError as exc:  # pragma: no cover - every PyYAML error is one of the above
-            return None, [Problem(SourcePos(file), f"invalid YAML: {exc}")]
+            return None, [Problem(SourcePos(file, 1), f"invalid YAML: {exc}")]
         except RecursionError:  # pragma: no cover - prevented by MAX_DEPTH
-            return None, [Problem(SourcePos(file), "YAML nested too deeply")]
+            return None, [Problem(SourcePos(file, 1), "YAML nested too deeply")]
         if root is None:
             return YamlDocument(None, Positions()), []
         builder = _Builder(loader, file, mapper)

@@ -283,8 +283,8 @@ def test_structure_problems(make_project: MakeProject) -> None:
         }
     )
     assert load_errors(root) == [
-        "bundles/base/blank.yaml: empty file",
-        "bundles/base/empty.yaml: empty file",
+        "bundles/base/blank.yaml:1: empty file",
+        "bundles/base/empty.yaml:1: empty file",
         "bundles/base/kinds.yaml:1: unknown resource kind 'tagz' "
         f"(known: {', '.join(registry.bundle_kinds())}); did you mean 'tags'?",
         "bundles/base/kinds.yaml:3: customValues: expected a list of items, got a mapping",
@@ -389,7 +389,7 @@ def test_not_utf8_and_too_large(make_project: MakeProject) -> None:
     with (root / "bundles" / "base" / "huge.yaml").open("wb") as handle:
         handle.truncate(7 * 1024 * 1024 + 1)  # sparse: instant, and must not be read
     assert load_errors(root) == [
-        "bundles/base/huge.yaml: file too large (7.1 MB, limit 5 MB)",
+        "bundles/base/huge.yaml:1: file too large (7.1 MB, limit 5 MB)",
         "bundles/base/latin1.yaml:2: not UTF-8 text (byte 0xe9 at line 2)",
     ]
 

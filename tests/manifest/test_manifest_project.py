@@ -124,7 +124,7 @@ def test_missing_project_file_is_a_config_error(tmp_path: Path) -> None:
 
 def test_empty_project_file(make_project: MakeProject) -> None:
     assert problems_of(make_project(ghlops="  \n\n")) == [
-        "ghlops.yaml: empty file; expected 'version: 1' and a list of locations"
+        "ghlops.yaml:1: empty file; expected 'version: 1' and a list of locations"
     ]
 
 
@@ -287,7 +287,7 @@ def test_project_file_not_utf8_and_too_large(make_project: MakeProject) -> None:
 
     with (root / "ghlops.yaml").open("wb") as handle:
         handle.truncate(6 * 1024 * 1024)  # sparse: instant, and must not be read
-    assert problems_of(root) == ["ghlops.yaml: file too large (6 MB, limit 5 MB)"]
+    assert problems_of(root) == ["ghlops.yaml:1: file too large (6 MB, limit 5 MB)"]
 
 
 # -- bundle entries -------------------------------------------------------------------------------

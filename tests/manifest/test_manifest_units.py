@@ -72,13 +72,13 @@ def test_read_text(tmp_path: Path) -> None:
     with big.open("wb") as handle:
         handle.truncate(MAX_FILE_BYTES + 1)
     text, problem = read_text(big, "big.yaml")
-    assert text is None and str(problem) == "big.yaml: file too large (5.1 MB, limit 5 MB)"
+    assert text is None and str(problem) == "big.yaml:1: file too large (5.1 MB, limit 5 MB)"
 
     text, problem = read_text(tmp_path, "dir")
-    assert text is None and str(problem) == "dir: not a regular file"
+    assert text is None and str(problem) == "dir:1: not a regular file"
     text, problem = read_text(tmp_path / "missing.yaml", "missing.yaml")
     assert text is None
-    assert str(problem) == "missing.yaml: cannot read file: No such file or directory"
+    assert str(problem) == "missing.yaml:1: cannot read file: No such file or directory"
 
 
 def test_rendered_lines_follow_the_template() -> None:
