@@ -30,13 +30,12 @@ from ghlops.plan.planner import plan_location
 from ghlops.plan.policy import Policy
 from ghlops.resources import registry
 from ghlops.resources.base import Adapter, Ctx, DesiredItem, LiveItem
+from ghlops.settings import DEFAULT_PARALLELISM, READ_WORKERS
 from ghlops.tokens import TokenBroker
 
 T = TypeVar("T")
 R = TypeVar("R")
 SANDBOX_DB = Path(".ghlops") / "sandbox.sqlite3"
-DEFAULT_PARALLELISM = 8  # locations planned or applied at the same time
-READ_WORKERS = 4  # kinds of one location read at the same time
 
 
 @dataclass

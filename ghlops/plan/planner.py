@@ -167,7 +167,11 @@ def plan_kind(
             )
         else:
             destroys = adapter.destructive_reasons(want, match)
-            reasons = destroys + adapter.write_only_reasons(want, changed=True)
+            reasons = (
+                destroys
+                + adapter.update_reasons(want, match)
+                + adapter.write_only_reasons(want, changed=True)
+            )
             result.changes.append(
                 _change(
                     adapter,
@@ -195,7 +199,10 @@ def plan_kind(
                     (),
                     None,
                     destructive=True,
-                    reasons=(f"its {parent_singular} {item.parent!r} is deleted or replaced",),
+                    reasons=(
+                        f"its {parent_singular} {item.parent!r} is deleted or replaced",
+                        *adapter.delete_reasons(item),
+                    ),
                 )
             )
         elif prune:
@@ -209,7 +216,10 @@ def plan_kind(
                     (),
                     None,
                     destructive=True,
-                    reasons=(f"not in the manifests and policy.prune includes {adapter.kind}",),
+                    reasons=(
+                        f"not in the manifests and policy.prune includes {adapter.kind}",
+                        *adapter.delete_reasons(item),
+                    ),
                 )
             )
         else:
@@ -265,6 +275,7 @@ def _as_manual(
         change,
         action=Action.MANUAL,
         destructive=False,
+        protected=False,  # nothing is deleted: a person does it, or not
         reasons=(f"{change.action.value} by hand: the API cannot write {adapter.kind}", *steps),
     )
 

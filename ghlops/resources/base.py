@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Protocol
 
 from ghlops.errors import SourcePos
 from ghlops.models.base import ResourceSpec
+from ghlops.resources.exporting import manifest_fields
 
 JSON = Any
 
@@ -111,6 +112,23 @@ class Ctx:
         return self.ids.id_of(kind, key)
 
 
+@dataclass
+class ExportCtx:
+    """What ``export_item`` gets besides the live object, for one kind of one location.
+
+    ``lookups`` holds what ``export_lookups`` read (e.g. user emails by id); ``notes`` collects
+    what the export report should tell (a value left out, a reference that could not be named).
+    """
+
+    lookups: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+class ExportSkip(Exception):
+    """Raised by ``export_item``: this object cannot be written as a manifest item (the message
+    says why; the export report shows it)."""
+
+
 class Adapter(ABC):
     """Base class of the per-kind adapters. Subclasses set the class attributes below."""
 
@@ -124,8 +142,13 @@ class Adapter(ABC):
     immutable_fields: ClassVar[tuple[str, ...]] = ()  # a difference here makes a replace
     write_only_fields: ClassVar[tuple[str, ...]] = ()  # sent on write, never returned on read
     writable: ClassVar[bool] = True  # False: differences are `manual` changes, never applied
+    # what else a delete of this kind destroys (pipelines: "opportunities"): such a delete also
+    # needs the explicit --allow-destroy-<that> flag, even with pruning on
+    destroys_on_delete: ClassVar[str | None] = None
     scope: ClassVar[str] = "location"  # "agency": one object per agency, planned once
     rename_field: ClassVar[str] = "name"  # the field renamedFrom refers to
+    # documented API defaults of fields whose model default is None: export leaves them out
+    export_defaults: ClassVar[Mapping[str, Any]] = {}
 
     # -- pure half: used by the loader and the planner -------------------------------------
     @abstractmethod
@@ -154,6 +177,27 @@ class Adapter(ABC):
         """Why an in-place update of this item destroys or moves data (hook; e.g. a pipeline
         stage removed moves its opportunities). Non-empty marks the update destructive."""
         return ()
+
+    def update_reasons(self, desired: DesiredItem, live: LiveItem) -> tuple[str, ...]:
+        """What an update does beyond its field diffs, in words (hook; e.g. a pipeline's stage
+        renames and additions). Shown as reasons of the change; never destructive."""
+        return ()
+
+    def delete_reasons(self, live: LiveItem) -> tuple[str, ...]:
+        """What deleting this object destroys besides itself (hook; e.g. a pipeline's
+        opportunities). Added to the reasons of its delete."""
+        return ()
+
+    def with_writes(self) -> Adapter:
+        """This kind's adapter with writes on, for a read-only kind whose writes a project can
+        switch on (``policy.pipelines: write``); the engine uses it for such projects.
+
+        Raises:
+            ValueError: the kind has no such switch.
+        """
+        if self.writable:
+            return self
+        raise ValueError(f"{self.kind} cannot be written through the API")
 
     def manual_steps(
         self, action: str, desired: DesiredItem | None, live: LiveItem | None
@@ -195,3 +239,20 @@ class Adapter(ABC):
     def delete(self, ctx: Ctx, object_id: str, key: str, parent: str | None) -> None:
         """Delete the live object (``key``/``parent`` locate nested objects)."""
         raise NotImplementedError(f"{self.kind} cannot be deleted through the API")
+
+    # -- export: live objects back to manifest items (ghlops export) -------------------------
+    def export_lookups(self, ctx: Ctx, items: Sequence[LiveItem], export: ExportCtx) -> None:
+        """Read what ``export_item`` needs besides the live items into ``export.lookups`` (hook;
+        e.g. the location's users, to name team members by email). ``ctx.live`` holds every
+        kind read for the export."""
+        return None
+
+    def export_item(self, live: LiveItem, export: ExportCtx) -> dict[str, Any]:
+        """The manifest item for a live object: the model's fields, without ids and without
+        values equal to the model's or the API's defaults (see ghlops.resources.exporting).
+        Nested kinds return the child alone; the export puts it inside its parent.
+
+        Raises:
+            ExportSkip: the object cannot be written as a manifest item.
+        """
+        return manifest_fields(self.model, live.fields, self.export_defaults)

@@ -156,8 +156,14 @@ class Sandbox:
         library: The spec library (defaults to the vendored specs).
         rate_limit: GHL's rate limits to enforce (``RateLimit()`` for the documented ones), or
             None for none; settable later through the ``rate_limit`` attribute.
-        latency: Seconds added to every answer.
-        faults: A :class:`~ghlops.sandbox.middleware.FaultInjector`, or None.
+        latency: Seconds added to every answer (dropped connections get none), waited out by
+            the transport or HTTP server; settable later through ``latency``.
+        faults: A :class:`~ghlops.sandbox.middleware.FaultInjector`, or None; settable later
+            through ``faults``.
+
+    ``stats`` (a :class:`~ghlops.sandbox.middleware.RequestStats`) counts every HTTP request,
+    also while rate limits are off; :meth:`request_count`, :meth:`throttled_count` and
+    :meth:`faults_injected` read it.
     """
 
     def __init__(
@@ -174,12 +180,17 @@ class Sandbox:
     ) -> None:
         from ghlops.sandbox.middleware import RequestDescriber, RequestStats  # imports this module
 
+        if latency < 0:
+            raise ValueError(f"latency must not be negative, not {latency}")
         self.library = library or default_library()
         self.validator = Validator(self.library)
-        self.router = Router(self.library.all_operations(), handlers.all_routes())
+        self.router = Router(
+            self.library.all_operations(), [*handlers.all_routes(), *handlers.all_extensions()]
+        )
         self.renderers: dict[str, Renderer] = {
             kind.name: _projector(
                 self.validator.property_names(self.library.component(kind.spec, kind.schema))
+                + list(kind.extra_fields)
             )
             for kind in handlers.all_kinds()
         }
@@ -187,8 +198,6 @@ class Sandbox:
         self.extra_versions = tuple(extra_versions)
         self.raise_server_errors = raise_server_errors
         self.store = Store(db_path)
-        if latency < 0:
-            raise ValueError(f"latency must not be negative, not {latency}")
         self.latency = latency
         self.faults = faults
         self.stats = RequestStats()

@@ -11,6 +11,14 @@ A handler module declares its routes with a :class:`RouteTable`::
 
 The :class:`Router` is built from *every* operation of the vendored specs: a request that matches
 a spec operation without a handler is answered "not emulated" instead of "unknown route".
+
+Extension operations: GHL sometimes publishes an operation after the vendored spec snapshot
+(the pipeline writes, API notes section 5). A handler module registers such an operation with
+:meth:`RouteTable.extension`, giving what the spec would have given: its ``Version`` values, a
+minimal request body schema, its security and its success status. The route then carries its own
+:class:`~ghlops.sandbox.spec.Operation`, so routing, the ``Version`` check, auth and body
+validation treat it exactly like a spec operation. An extension that the vendored spec gains
+later is refused (the spec's operation must then be used), so extensions never shadow the spec.
 """
 
 from __future__ import annotations
@@ -20,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote
 
-from ghlops.sandbox.spec import Operation
+from ghlops.sandbox.spec import Operation, Parameter, SchemaAt
 
 if TYPE_CHECKING:
     from ghlops.sandbox.context import RequestContext
@@ -44,6 +52,8 @@ class Route:
             accept (name -> JSON schema), so they are not rejected as unknown; or corrected
             schemas of properties the spec declares wrongly, which replace the spec's (see
             ``Validator.validate_body``).
+        operation: For an extension route (see :meth:`RouteTable.extension`): the operation
+            it brings along because the vendored spec lacks it; None for spec routes.
     """
 
     spec: str
@@ -51,6 +61,7 @@ class Route:
     path: str
     handler: Handler
     extra_body_properties: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    operation: Operation | None = None
 
 
 @dataclass(frozen=True)
@@ -61,11 +72,14 @@ class Kind:
         name: The kind's name in the store and in ``Sandbox.objects`` (e.g. ``"customFields"``).
         spec: The spec whose ``components.schemas`` holds ``schema``.
         schema: The response schema of one object; stored fields it lacks are never returned.
+        extra_fields: Fields of the API view that the vendored schema lacks (added by a later
+            API version, e.g. a pipeline's ``useOpportunityProbability``), returned when stored.
     """
 
     name: str
     spec: str
     schema: str
+    extra_fields: tuple[str, ...] = ()
 
 
 # (store, location_id, fields) -> the new object's id
@@ -82,6 +96,7 @@ class RouteTable:
     def __init__(self, spec: str) -> None:
         self.spec = spec
         self.routes: list[Route] = []
+        self.extensions: list[Route] = []  # routes of operations the vendored spec lacks
         self.kinds: list[Kind] = []
         self.seeders: dict[str, Seeder] = {}
 
@@ -122,9 +137,67 @@ class RouteTable:
         """``route("DELETE", path)``."""
         return self.route("DELETE", path, **options)
 
-    def kind(self, name: str, *, schema: str) -> None:
-        """Declare a stored kind whose API view is ``components.schemas[schema]``."""
-        self.kinds.append(Kind(name, self.spec, schema))
+    def kind(self, name: str, *, schema: str, extra_fields: tuple[str, ...] = ()) -> None:
+        """Declare a stored kind whose API view is ``components.schemas[schema]`` (plus
+        ``extra_fields`` the schema lacks)."""
+        self.kinds.append(Kind(name, self.spec, schema, tuple(extra_fields)))
+
+    def extension(
+        self,
+        method: str,
+        path: str,
+        *,
+        operation_id: str,
+        versions: tuple[str, ...],
+        security: tuple[Mapping[str, tuple[str, ...]], ...],
+        status: int = 200,
+        body: Mapping[str, Any] | None = None,
+        response: Mapping[str, Any] | None = None,
+    ) -> Callable[[H], H]:
+        """Decorator registering a handler for an operation the vendored spec does not have.
+
+        Args:
+            method: The HTTP method.
+            path: The path template (``{name}`` segments are required string path params).
+            operation_id: A name for the operation, as a spec's ``operationId``.
+            versions: The ``Version`` header values it accepts (the header is required).
+            security: Its security requirements, as in a spec (``({"bearer": (scope,)},)``).
+            status: The success status (the handler's plain return value is sent with it).
+            body: The JSON schema of its request body (validated like a spec body: unknown
+                properties are refused), or None for an operation without a body. ``$ref`` s
+                resolve against this table's spec file.
+            response: The JSON schema of its success body, for documentation and tests.
+        """
+        doc = f"apps/{self.spec}.json"
+        params = [
+            Parameter(
+                "Version", "header", True, SchemaAt({"type": "string", "enum": list(versions)}, doc)
+            )
+        ]
+        params += [
+            Parameter(segment[1:-1], "path", True, SchemaAt({"type": "string"}, doc))
+            for segment in split_path(path)
+            if _is_param(segment)
+        ]
+        operation = Operation(
+            spec=self.spec,
+            method=method.upper(),
+            path=path,
+            operation_id=operation_id,
+            parameters=tuple(params),
+            request_body=SchemaAt(body, doc) if body is not None else None,
+            request_content_type="application/json" if body is not None else None,
+            responses={str(status): SchemaAt(response, doc) if response is not None else None},
+            security=security,
+        )
+
+        def register(handler: H) -> H:
+            self.extensions.append(
+                Route(self.spec, method.upper(), path, handler, operation=operation)
+            )
+            return handler
+
+        return register
 
     def seeder(self, name: str) -> Callable[[Seeder], Seeder]:
         """Decorator registering how ``Sandbox.seed`` stores objects of kind ``name``.
@@ -165,15 +238,27 @@ class Router:
 
     Args:
         operations: Every operation of the vendored specs.
-        routes: The handlers. Each must name an existing spec operation.
+        routes: The handlers. Each must name an existing spec operation, or bring its own
+            (an extension route, see :meth:`RouteTable.extension`).
 
     Raises:
-        ValueError: A route names an operation the spec does not have, or two routes name the
-            same operation.
+        ValueError: A route names an operation the spec does not have, an extension route
+            names one the spec has, or two routes name the same operation.
     """
 
     def __init__(self, operations: Iterable[Operation], routes: Iterable[Route]) -> None:
         by_key = {(op.spec, op.method, op.path): op for op in operations}
+        routes = list(routes)
+        spec_ops = {(op.method, op.path) for op in by_key.values()}
+        for route in routes:
+            if route.operation is None:
+                continue
+            if (route.method, route.path) in spec_ops:
+                raise ValueError(
+                    f"extension {route.method} {route.path} is in the vendored spec now: "
+                    "serve the spec's operation instead"
+                )
+            by_key[(route.spec, route.method, route.path)] = route.operation
         self._handlers: dict[tuple[str, str, str], Route] = {}
         for route in routes:
             key = (route.spec, route.method, route.path)

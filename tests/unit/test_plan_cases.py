@@ -13,6 +13,9 @@ answers also serve paginated reads (all items in one page).
 Optional checks: ``reasons`` of an expected change (texts each found in one of its reasons) and
 ``expect.notes`` (the location's notes, each containing the given text, in order).
 
+``writable: true`` plans a read-only kind with writes switched on (its ``with_writes()``
+adapter, as ``policy.pipelines: write`` does).
+
 A nested kind's case (``kind: shippingRates``) declares parent items with the children inside,
 as bundles do; the parent kind is planned too, its live objects taken from
 ``live_context.kinds``, and ``prune`` may list kinds.
@@ -75,6 +78,8 @@ def read_live(adapter: Adapter, case: dict[str, Any], desired: list[DesiredItem]
 def test_plan_case(path: Path) -> None:
     case: dict[str, Any] = yaml.safe_load(path.read_text())
     adapter = registry.get(case["kind"])
+    if case.get("writable"):
+        adapter = adapter.with_writes()
     parent = registry.get(adapter.parent_kind) if adapter.parent_kind else None
     if parent is None:
         desired = [adapter.desired_item(adapter.model(**item)) for item in case["desired"]]

@@ -1,7 +1,9 @@
 """The sandbox's handler modules: one per emulated GHL API area.
 
 To emulate another kind, write ``handlers/<area>.py`` with a module-level
-``routes = RouteTable("<spec name>")`` and add it to :data:`MODULES` below.
+``routes = RouteTable("<spec name>")`` and add it to :data:`MODULES` below. Operations GHL
+published after the vendored specs are registered with ``routes.extension(...)``
+(:func:`all_extensions`; only the v3 pipeline writes so far).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ MODULES = (
     calendars,  # calendarGroups, calendars
     users,  # users (read-only; seeded)
     funnels,  # redirects
-    opportunities,  # pipelines (read-only)
+    opportunities,  # pipelines (+ the v3 writes, extensions), opportunities
     custom_menus,  # customMenus (agency-level)
     oauth,  # token endpoints (no stored kinds)
     products,  # products, prices, productCollections
@@ -37,6 +39,11 @@ TABLES: tuple[RouteTable, ...] = tuple(module.routes for module in MODULES)
 def all_routes() -> list[Route]:
     """The routes of every handler module."""
     return [route for table in TABLES for route in table.routes]
+
+
+def all_extensions() -> list[Route]:
+    """The extension routes of every handler module (operations the vendored specs lack)."""
+    return [route for table in TABLES for route in table.extensions]
 
 
 def all_kinds() -> list[Kind]:
