@@ -28,6 +28,7 @@ class CalendarGroupAdapter(Adapter):
     model = CalendarGroup
     version = "2021-04-15"
     compare_fields = ("name", "slug", "description", "isActive")
+    export_defaults = {"isActive": True}  # a group the API shows without it is enabled
 
     def match_keys(self, fields: Mapping[str, Any]) -> tuple[str, ...]:
         return (f"slug:{fields['slug']}",)

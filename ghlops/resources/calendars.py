@@ -37,7 +37,7 @@ from typing import Any
 from ghlops.errors import GhlopsError, SourcePos
 from ghlops.models.base import ResourceSpec
 from ghlops.models.calendar import Calendar
-from ghlops.resources.base import Adapter, Ctx, DesiredItem, LiveItem, Ref
+from ghlops.resources.base import Adapter, Ctx, DesiredItem, ExportCtx, LiveItem, Ref
 
 CALENDARS = "/calendars/"
 GROUPS = "/calendars/groups"
@@ -109,6 +109,7 @@ class CalendarAdapter(Adapter):
     depends_on = ("calendarGroups",)
     compare_fields = (*_PLAIN_FIELDS, "group", "teamMembers")
     immutable_fields = _CREATE_ONLY
+    export_defaults = LIVE_DEFAULTS
 
     # -- pure half -------------------------------------------------------------------------
     def match_keys(self, fields: Mapping[str, Any]) -> tuple[str, ...]:
@@ -319,3 +320,33 @@ class CalendarAdapter(Adapter):
 
     def delete(self, ctx: Ctx, object_id: str, key: str, parent: str | None) -> None:
         ctx.api.request("DELETE", f"{CALENDARS}{object_id}", version=self.version)
+
+    # -- export ----------------------------------------------------------------------------
+    def export_lookups(self, ctx: Ctx, items: Sequence[LiveItem], export: ExportCtx) -> None:
+        """The group slugs read, and the users' emails by id when a calendar has members (one
+        call; when it fails, members stay named by id and the report says why)."""
+        export.lookups["groups"] = {g.key for g in ctx.live.get("calendarGroups", ())}
+        if not any(item.fields.get("teamMembers") for item in items):
+            return
+        try:
+            users = self.users_by_email(ctx)
+        except GhlopsError as exc:
+            export.notes.append(f"team members are named by user id: reading users failed ({exc})")
+            users = {}
+        export.lookups["emails"] = {user_id: email for email, user_id in users.items()}
+
+    def export_item(self, live: LiveItem, export: ExportCtx) -> dict[str, Any]:
+        """Members by email where the users API knows them (by id otherwise); a group that is no
+        longer a live group of the location is left out, with a note."""
+        item = super().export_item(live, export)
+        group = item.get("group")
+        if group is not None and group not in export.lookups.get("groups", ()):
+            del item["group"]
+            export.notes.append(
+                f"calendar {live.key!r}: its group {group} is not a calendar group of the "
+                "location; left out"
+            )
+        emails: Mapping[str, str] = export.lookups.get("emails", {})
+        for member in item.get("teamMembers", ()):
+            member["user"] = emails.get(member["user"], member["user"])
+        return item

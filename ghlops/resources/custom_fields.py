@@ -13,11 +13,12 @@ fields (request ``isMultipleFile``/``maxNumberOfFiles``, response ``isMultiFileA
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from ghlops.models.custom_field import CustomField
-from ghlops.resources.base import Adapter, Ctx, DesiredItem, LiveItem
+from ghlops.resources.base import Adapter, Ctx, DesiredItem, ExportCtx, LiveItem
 
 # response field -> request field
 _LIVE_RENAMES = {"isMultiFileAllowed": "isMultipleFile", "maxFileLimit": "maxNumberOfFiles"}
@@ -40,6 +41,7 @@ class CustomFieldAdapter(Adapter):
     )
     immutable_fields = ("dataType",)
     write_only_fields = ("acceptedFormat", "textBoxListOptions")
+    export_defaults = {"position": 0, "isMultipleFile": False}  # #CreateCustomFieldsDTO
 
     def match_keys(self, fields: Mapping[str, Any]) -> tuple[str, ...]:
         keys = []
@@ -106,3 +108,13 @@ class CustomFieldAdapter(Adapter):
         ctx.api.request(
             "DELETE", f"/locations/{ctx.location_id}/customFields/{object_id}", version=self.version
         )
+
+    def export_item(self, live: LiveItem, export: ExportCtx) -> dict[str, Any]:
+        """Without ``fieldKey`` when it is the one GHL derives from the name
+        (``contact.pet_name`` for "Pet Name"): the field is then matched by model and name."""
+        item = super().export_item(live, export)
+        model = live.fields.get("model", "contact")
+        derived = re.sub(r"[^a-z0-9]+", "_", str(item["name"]).lower()).strip("_")
+        if item.get("fieldKey") == f"{model}.{derived}":
+            del item["fieldKey"]
+        return item

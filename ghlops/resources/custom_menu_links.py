@@ -39,6 +39,7 @@ class CustomMenuLinkAdapter(Adapter):
     scope = "agency"
     rename_field = "title"
     compare_fields = (*_FIELDS, "locations")
+    export_defaults = {"allowCamera": False, "allowMicrophone": False}
 
     def match_keys(self, fields: Mapping[str, Any]) -> tuple[str, ...]:
         return (f"title:{fields['title']}",)

@@ -34,7 +34,7 @@ from typing import Any
 from ghlops.errors import GhlopsError, SourcePos
 from ghlops.models.base import ResourceSpec
 from ghlops.models.product import Product
-from ghlops.resources.base import Adapter, Ctx, DesiredItem, LiveItem
+from ghlops.resources.base import Adapter, Ctx, DesiredItem, ExportCtx, LiveItem
 from ghlops.resources.prices import PriceAdapter, write_only_reasons
 
 VERSION = "2021-07-28"
@@ -249,3 +249,16 @@ class ProductAdapter(Adapter):
             version=self.version,
             params={"locationId": ctx.location_id},
         )
+
+    def export_item(self, live: LiveItem, export: ExportCtx) -> dict[str, Any]:
+        """Collections by slug; when one of them cannot be named (an id matching no collection
+        of the location), ``collections`` is left out, with a note."""
+        item = super().export_item(live, export)
+        unknown = [c for c in item.get("collections", ()) if str(c).startswith("id:")]
+        if unknown:
+            del item["collections"]
+            export.notes.append(
+                f"product {live.key!r}: collections left out: {', '.join(unknown)} match no "
+                "product collection of the location"
+            )
+        return item

@@ -33,7 +33,7 @@ from typing import Any
 from ghlops.errors import GhlopsError, SourcePos
 from ghlops.models.base import ResourceSpec
 from ghlops.models.shipping import ShippingRate
-from ghlops.resources.base import Adapter, Ctx, DesiredItem, LiveItem
+from ghlops.resources.base import Adapter, Ctx, DesiredItem, ExportCtx, ExportSkip, LiveItem
 
 VERSION = "2021-07-28"  # not declared by apps/store.json; sent as the safe default
 PAGE_SIZE = 100
@@ -261,3 +261,19 @@ class ShippingRateAdapter(Adapter):
             version=self.version,
             params=location_params(ctx),
         )
+
+    def export_item(self, live: LiveItem, export: ExportCtx) -> dict[str, Any]:
+        """Carrier by name; ``isCarrierRate`` only when it disagrees with ``carrier``.
+
+        Raises:
+            ExportSkip: the rate's carrier is no longer installed in the location.
+        """
+        item = super().export_item(live, export)
+        carrier = item.get("carrier")
+        if isinstance(carrier, str) and carrier.startswith("(missing "):
+            raise ExportSkip(
+                f"its shipping carrier {carrier[9:-1]} is not installed in the location"
+            )
+        if item.get("isCarrierRate") is (carrier is not None):
+            del item["isCarrierRate"]
+        return item
