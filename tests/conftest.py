@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -67,3 +68,16 @@ def http_sandbox(tmp_path: Path) -> Iterator[HttpSandbox]:
         thread.join(timeout=5)
         sb.close()
         shutil.rmtree(tmp_path / "unused", ignore_errors=True)
+
+
+def record_sandbox_requests(monkeypatch: pytest.MonkeyPatch, middleware: Any) -> None:
+    """Make every Sandbox the CLI opens during the test run ``middleware`` on each request
+    (CLI runs build their own Sandbox, so tests cannot reach it otherwise)."""
+    import ghlops.sandbox
+
+    class RecordingSandbox(Sandbox):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.middleware.append(middleware)
+
+    monkeypatch.setattr(ghlops.sandbox, "Sandbox", RecordingSandbox)

@@ -15,7 +15,7 @@ import ghlops.client.client
 import ghlops.sandbox
 from ghlops.sandbox import Sandbox
 from ghlops.sandbox.app import CallNext, SandboxRequest, SandboxResponse
-from tests.conftest import Runner
+from tests.conftest import Runner, record_sandbox_requests
 
 LOC = "Ca1eNdArL0cAt10nAbCd"
 ANA = "AnA0000000000000000a"
@@ -135,13 +135,7 @@ class Calls:
 @pytest.fixture
 def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[Calls]:
     recorder = Calls()
-
-    class CountingSandbox(Sandbox):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self.middleware.append(recorder)
-
-    monkeypatch.setattr(ghlops.sandbox, "Sandbox", CountingSandbox)
+    record_sandbox_requests(monkeypatch, recorder)
     yield recorder
 
 

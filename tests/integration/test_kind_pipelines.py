@@ -10,13 +10,12 @@ from typing import Any
 
 import pytest
 
-import ghlops.sandbox
 from ghlops.models.pipeline import Pipeline
 from ghlops.resources import registry
 from ghlops.resources.pipelines import LiveStage, PipelineAdapter, StagePlan, plan_stages
 from ghlops.sandbox import Sandbox
 from ghlops.sandbox.app import CallNext, SandboxRequest, SandboxResponse
-from tests.conftest import Runner
+from tests.conftest import Runner, record_sandbox_requests
 
 LOC = "P1pEl1nEsL0cAt10nXyZ"
 PROJECT = f"""\
@@ -216,13 +215,7 @@ class Calls:
 @pytest.fixture
 def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[Calls]:
     recorder = Calls()
-
-    class CountingSandbox(Sandbox):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self.middleware.append(recorder)
-
-    monkeypatch.setattr(ghlops.sandbox, "Sandbox", CountingSandbox)
+    record_sandbox_requests(monkeypatch, recorder)
     yield recorder
 
 

@@ -12,10 +12,9 @@ from typing import Any
 
 import pytest
 
-import ghlops.sandbox
 from ghlops.sandbox import Sandbox
 from ghlops.sandbox.app import CallNext, SandboxRequest, SandboxResponse
-from tests.conftest import Runner
+from tests.conftest import Runner, record_sandbox_requests
 
 LOC = "Pr0ductsL0cat10nAbCd"
 PROJECT = f"""\
@@ -142,13 +141,7 @@ class Calls:
 @pytest.fixture
 def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[Calls]:
     recorder = Calls()
-
-    class CountingSandbox(Sandbox):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self.middleware.append(recorder)
-
-    monkeypatch.setattr(ghlops.sandbox, "Sandbox", CountingSandbox)
+    record_sandbox_requests(monkeypatch, recorder)
     yield recorder
 
 
