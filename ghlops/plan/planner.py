@@ -15,10 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 from deepdiff import DeepDiff
+from pydantic import TypeAdapter, ValidationError
 
+from ghlops.models.base import ResourceSpec
 from ghlops.plan.changes import Action, Change, FieldDiff, LocationPlan, frozen
 from ghlops.plan.fingerprint import desired_digest, live_digests
 from ghlops.plan.policy import Policy
@@ -33,10 +36,20 @@ _ACTION_ORDER = {
 }
 
 
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def values_equal(desired: Any, live: Any) -> bool:
     """Equality as the API sees it: 1 == 1.0, None == missing; order of lists matters."""
     if desired is None or live is None:
         return desired is None and live is None
+    if type(desired) is type(live) and desired == live:
+        return True  # the common case, without DeepDiff's cost
+    if _number(desired) and _number(live):
+        return bool(desired == live)
+    if isinstance(desired, str | bool | int | float) or isinstance(live, str | bool | int | float):
+        return False  # scalars of different values or kinds
     return not DeepDiff(desired, live, ignore_numeric_type_changes=True)
 
 
@@ -147,6 +160,17 @@ def plan_kind(
             result.notes.extend(adapter.write_only_reasons(want, changed=False))
             continue
         immutable = [d.field for d in diffs if d.field in adapter.immutable_fields]
+        unknown = unknown_values(adapter, match, immutable)
+        if unknown:
+            # a value the API documents no such thing as: the API changed, or answered wrongly;
+            # a replace on that basis would destroy the object's data
+            shown = ", ".join(f"{f} {match.fields.get(f)!r}" for f in unknown)
+            result.warnings.append(
+                f"{adapter.singular} {want.key!r}: the live object ({match.id}) has {shown}, "
+                "which ghlops does not know; it is left untouched (not replaced) until "
+                "ghlops or the manifest is updated"
+            )
+            continue
         if immutable:
             fields = ", ".join(immutable)
             result.gone.add(want.key)
@@ -236,6 +260,27 @@ def plan_kind(
         result.changes = [_as_manual(adapter, c, desired, live) for c in result.changes]
         result.gone.clear()
     return result
+
+
+@lru_cache(maxsize=256)
+def _field_type(model: type[ResourceSpec], name: str) -> TypeAdapter[Any] | None:
+    info = model.model_fields.get(name)
+    return None if info is None else TypeAdapter(info.annotation)
+
+
+def unknown_values(adapter: Adapter, live: LiveItem, names: Sequence[str]) -> list[str]:
+    """Fields among ``names`` whose live value the manifest model would reject (an enum value
+    ghlops does not know, a wrong type)."""
+    unknown = []
+    for name in names:
+        field_type = _field_type(adapter.model, name)
+        if field_type is None or live.fields.get(name) is None:
+            continue
+        try:
+            field_type.validate_python(live.fields.get(name))
+        except ValidationError:
+            unknown.append(name)
+    return unknown
 
 
 def _change(

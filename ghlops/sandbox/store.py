@@ -68,6 +68,7 @@ CREATE TABLE IF NOT EXISTS objects (
     PRIMARY KEY (kind, id)
 );
 CREATE INDEX IF NOT EXISTS objects_by_location ON objects (location_id, kind, seq);
+CREATE INDEX IF NOT EXISTS objects_by_seq ON objects (seq);  -- MAX(seq) on every insert
 """
 
 # Columns added after schema version 1: a version-1 file gets them with ALTER TABLE on open.
