@@ -1,0 +1,106 @@
+"""Smoke test of ``benchmarks/fleet.py``: a tiny run goes end to end and reports every figure.
+
+Not a timed test: the wall-time targets depend on the machine, so they are not asserted here; only
+what must hold anywhere is (a no-change plan at exactly the minimum number of API calls, no 429s,
+every create made, sane positive figures).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "benchmarks" / "fleet.py"
+LOCATIONS = 6
+BASELINE_LOCATIONS = 2
+PLANNER_RESOURCES = 1000
+APPLY_CREATES = 40
+
+
+def run_quick(out: Path, cwd: Path) -> dict[str, Any]:
+    args = [
+        "--quick",
+        "--locations",
+        str(LOCATIONS),
+        "--resources",
+        "20",
+        "--baseline-locations",
+        str(BASELINE_LOCATIONS),
+        "--planner-resources",
+        str(PLANNER_RESOURCES),
+        "--apply-creates",
+        str(APPLY_CREATES),
+        "--repeats",
+        "1",
+        "--out",
+        str(out),
+    ]
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), *args],
+        cwd=cwd,  # the script finds the repository from its own path
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "measure" in done.stdout  # the table
+    results: dict[str, Any] = json.loads(out.read_text())
+    return results
+
+
+def test_quick_benchmark_reports_every_figure(tmp_path: Path) -> None:
+    r = run_quick(tmp_path / "results.json", tmp_path)
+
+    assert r["problems"] == []
+    assert r["config"]["locations"] == LOCATIONS
+    assert r["config"]["resources_per_location"] == 20
+    assert {"machine", "cpu_model", "cpus", "python"} <= set(r["machine"])
+
+    plan = r["plan"]
+    assert plan["locations_planned"] == LOCATIONS
+    assert plan["locations_with_changes"] == 0
+    assert plan["locations_failed"] == 0
+    assert plan["minimum_per_location"] == sum(plan["minimum_by_kind"].values())
+    assert plan["calls_ratio"] == 1.0
+    assert plan["calls_ratio_max"] == 1.0
+    assert plan["total_calls"] == LOCATIONS * plan["minimum_per_location"]
+    assert plan["throttled"] == 0
+    assert plan["seconds"] > 0
+    assert plan["floor_seconds"] > 0
+    assert plan["wall_ratio"] > 0
+    assert plan["seconds_per_call_probed"] > 0
+
+    apply = r["apply"]
+    assert apply["creates_planned"] == apply["creates_done"] == APPLY_CREATES
+    assert apply["failed"] == []
+    assert apply["throttled"] == 0
+    assert apply["calls"] >= APPLY_CREATES
+    assert apply["floor_seconds"] == apply["calls"] / apply["limit"] * apply["window_seconds"]
+    assert apply["ratio"] > 0
+
+    planner = r["planner"]
+    assert planner["resources"] == PLANNER_RESOURCES
+    assert planner["changes"] == 0
+    assert planner["us_per_resource"] > 0
+    assert planner["peak_rss_mb"] > 0
+
+    startup = r["startup"]
+    assert startup["help_seconds"] > 0
+    assert startup["validate_seconds"] > 0
+    assert startup["imports"]["total_ms"] > 0
+
+    baseline = r["baseline"]
+    assert baseline["locations"] == BASELINE_LOCATIONS
+    assert baseline["extrapolated"] is True
+    assert baseline["objects_read"] == baseline["objects_expected"]
+    assert baseline["calls_per_location"] > plan["minimum_per_location"]  # one GET per object
+    assert baseline["throttled"] == 0
+    assert baseline["speedup"] > 0
+
+    assert len(r["table"]) == 8
+    assert all(row["met"] in (True, False, None) for row in r["table"])
