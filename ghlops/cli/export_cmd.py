@@ -4,26 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ghlops.cli.app import Context, cli
 from ghlops.cli.common import Selection, open_target, target_options
 from ghlops.cli.output import echo
-from ghlops.engine import SANDBOX_DB, Session
 from ghlops.errors import ConfigError
-from ghlops.export.common import CommonExport, common_export
-from ghlops.export.files import (
-    check_out_dir,
-    common_files,
-    copy_sandbox,
-    location_entries_text,
-    single_files,
-    write_files,
-)
-from ghlops.export.single import FleetExport, export_fleet, read_fleet
-from ghlops.manifest.project import PROJECT_FILE, Project, load_project
-from ghlops.resources import registry
+from ghlops.settings import PROJECT_FILE, SANDBOX_DB
+
+if TYPE_CHECKING:  # imported lazily: --help starts fast
+    from ghlops.export.common import CommonExport
+    from ghlops.export.single import FleetExport
+    from ghlops.manifest.project import Project
 
 
 @cli.command()
@@ -104,6 +98,18 @@ def export(
     With --sandbox and --write-project, the new project gets a copy of the sandbox, so
     `ghlops -C OUT plan --sandbox` compares against the same state.
     """
+    from ghlops.engine import Session
+    from ghlops.export.common import common_export
+    from ghlops.export.files import (
+        check_out_dir,
+        common_files,
+        copy_sandbox,
+        single_files,
+        write_files,
+    )
+    from ghlops.export.single import export_fleet, read_fleet
+    from ghlops.manifest.project import load_project
+
     project = load_project(obj.directory)
     selection = Selection(locations, exclude_locations, kinds, exclude_kinds)
     chosen = selection.select(project)
@@ -136,6 +142,8 @@ def export(
 def export_kinds(selection: Selection) -> list[str] | None:
     """The kinds to read: the selected ones, what they need, and the kinds nested in them
     (a product's prices belong in its item) unless excluded."""
+    from ghlops.resources import registry
+
     kinds = selection.kind_list()
     if kinds is None:
         return None
@@ -202,6 +210,8 @@ def _report_common(
         echo("\nKept per location (not in the base bundle):")
         _lines([f"{k.kind} {k.key!r} ({', '.join(k.locations)}): {k.reason}" for k in shared.kept])
     if any(shared.variables.values()) and not write_project:
+        from ghlops.export.files import location_entries_text
+
         echo("\nThe templates need these variables in ghlops.yaml (or pass --write-project):")
         for line in location_entries_text(shared, fleet, project).splitlines():
             echo(f"  {line}")

@@ -141,9 +141,9 @@ def sandbox_serve(
     """
     import os
 
-    from ghlops.engine import SANDBOX_DB
     from ghlops.manifest.project import load_project
     from ghlops.sandbox import FaultInjector, RateLimit, Sandbox, make_server
+    from ghlops.settings import SANDBOX_DB
 
     obj: Context = ctx.obj
     if rate_limit is None and _given(ctx, "daily_limit") and daily_limit is not None:
@@ -236,10 +236,10 @@ def sandbox_seed(obj: Context, file: Path, db: Path | None) -> None:
 
 def seed_sandbox(obj: Context, file: Path, db: Path | None = None) -> int:
     """Load a seed file into the project's sandbox; location names from ghlops.yaml work too."""
-    from ghlops.engine import SANDBOX_DB
     from ghlops.manifest.project import load_project
     from ghlops.manifest.yamlload import read_yaml_file
     from ghlops.sandbox import Sandbox
+    from ghlops.settings import SANDBOX_DB
 
     data = read_yaml_file(file)
     if (obj.directory / "ghlops.yaml").exists() and isinstance(data, dict):

@@ -26,7 +26,8 @@ from ghlops.errors import ConfigError
 from ghlops.export.common import CommonExport
 from ghlops.export.single import ExportedItem, FleetExport
 from ghlops.export.writer import dump
-from ghlops.manifest.project import PROJECT_FILE, LocationConfig, Project
+from ghlops.manifest.project import LocationConfig, Project
+from ghlops.settings import PROJECT_FILE
 
 BUNDLES = "bundles"
 BASE = "base"

@@ -27,8 +27,8 @@ from ghlops.manifest.validation import validation_problems
 from ghlops.manifest.yamlload import Positions, describe_type, parse_yaml, read_text
 from ghlops.plan.policy import Policy, Thresholds
 from ghlops.resources import registry
+from ghlops.settings import PROJECT_FILE
 
-PROJECT_FILE = "ghlops.yaml"
 SUPPORTED_VERSION = 1
 
 LOCATION_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
