@@ -13,13 +13,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TypeVar
 
 import httpx
 
 from ghlops.apply.applier import LocationResult, OnOutcome, apply_location
-from ghlops.client import DEFAULT_BASE_URL, ApiError, GhlClient, check_base_url
+from ghlops.client import DEFAULT_BASE_URL, GhlClient, check_base_url
+from ghlops.client.client import RetryPolicy
 from ghlops.client.errors import AuthError, ForbiddenError
 from ghlops.client.ratelimit import RateLimiter
 from ghlops.errors import ConfigError, GhlopsError
@@ -30,12 +30,12 @@ from ghlops.plan.planner import plan_location
 from ghlops.plan.policy import Policy
 from ghlops.resources import registry
 from ghlops.resources.base import Adapter, Ctx, DesiredItem, LiveItem
-from ghlops.settings import DEFAULT_PARALLELISM, READ_WORKERS
+from ghlops.resources.reading import read_kind
+from ghlops.settings import DEFAULT_PARALLELISM, READ_WORKERS, SANDBOX_DB
 from ghlops.tokens import TokenBroker
 
 T = TypeVar("T")
 R = TypeVar("R")
-SANDBOX_DB = Path(".ghlops") / "sandbox.sqlite3"
 
 
 @dataclass
@@ -48,6 +48,8 @@ class Target:
     transport: httpx.BaseTransport | None = None
     describe: str = "GHL API"
     paced: bool = True  # False: no pacing until the server states its limits
+    timeout: float | None = None  # per HTTP call; None: GHLOPS_TIMEOUT or 30 s
+    retry: RetryPolicy | None = None  # None: the client's default policy
     _close: Callable[[], None] | None = field(default=None, repr=False)
 
     def client(self, location: LocationConfig, limiter: RateLimiter | None = None) -> GhlClient:
@@ -56,6 +58,8 @@ class Target:
             base_url=self.base_url,
             transport=self.transport,
             limiter=limiter,
+            timeout=self.timeout,
+            retry=self.retry,
         )
 
     def agency_client(self, agency: AgencyConfig, limiter: RateLimiter | None = None) -> GhlClient:
@@ -64,6 +68,8 @@ class Target:
             base_url=self.base_url,
             transport=self.transport,
             limiter=limiter,
+            timeout=self.timeout,
+            retry=self.retry,
         )
 
     def token_hint(self, token_env: str | None) -> str:
@@ -213,28 +219,14 @@ def read_live(
     for wave in read_waves(adapters):
         if len(wave) == 1 or max_workers <= 1:
             for adapter in wave:
-                live[adapter.kind] = _read_kind(adapter, ctx)
+                live[adapter.kind] = read_kind(adapter, ctx)
             continue
         with ThreadPoolExecutor(max_workers=min(max_workers, len(wave))) as pool:
-            futures = {adapter.kind: pool.submit(_read_kind, adapter, ctx) for adapter in wave}
+            futures = {adapter.kind: pool.submit(read_kind, adapter, ctx) for adapter in wave}
             results = {kind: future.result() for kind, future in futures.items()}
         for adapter in wave:  # keep the registry order in the dict
             live[adapter.kind] = results[adapter.kind]
     return live
-
-
-def _read_kind(adapter: Adapter, ctx: Ctx) -> list[LiveItem]:
-    try:
-        return adapter.list_live(ctx)
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise GhlopsError(
-            f"reading {adapter.kind}: the API's answer does not have the documented shape "
-            f"({type(exc).__name__}: {exc})"
-        ) from None
-    except ApiError as exc:
-        raise type(exc)(
-            exc.method, exc.path, exc.status, f"{exc.detail} (while reading {adapter.kind})"
-        ) from None
 
 
 def plan_one(

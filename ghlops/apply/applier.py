@@ -4,6 +4,15 @@ Order: deletes first, in reverse dependency order (children before parents); the
 in dependency order, replaces (delete then create, so the new object can take the old one's
 name and key), updates and creates. A location stops at its first failed call; what was done and
 what was not attempted is reported. ``manual`` changes are never applied.
+
+Creates are never sent twice blindly. When a create fails in a way that may hide its success (a
+timeout or a reset after the request was sent, a 5xx, a 2xx answer that cannot be read: the
+client marks those ``maybe_applied``), the applier lists that kind again and looks for the item
+by its identities (for a nested kind: under the parent's id): one match is adopted as the
+created object ("created (adopted after an ambiguous failure)"); no match means the create did
+not happen, and it is sent again (``CREATE_SENDS`` sends at most, each after such a read); two or
+more matches are left alone and reported, since adopting a guess could bind the wrong object.
+A write whose answer does not have the documented shape fails that change, never the run.
 """
 
 from __future__ import annotations
@@ -12,9 +21,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from ghlops.client.errors import ApiError
 from ghlops.errors import GhlopsError
 from ghlops.plan.changes import Action, Change, LocationPlan
-from ghlops.resources.base import Adapter, Api, Ctx, DesiredItem
+from ghlops.resources.base import Adapter, Api, Ctx, DesiredItem, LiveItem
+from ghlops.resources.reading import SHAPE_ERRORS, read_kind
 
 
 class Status(StrEnum):
@@ -30,6 +41,7 @@ class Outcome:
     status: Status
     error: str | None = None
     new_id: str | None = None
+    adopted: bool = False  # created, found by reading again after an ambiguous failure
 
 
 @dataclass(frozen=True)
@@ -100,10 +112,10 @@ def apply_location(
             outcome = Outcome(change, Status.NOT_ATTEMPTED)
         else:
             try:
-                new_id = _execute(change, ctx, adapters[change.kind])
+                new_id, adopted = _execute(change, ctx, adapters[change.kind], adapters)
                 if new_id:
                     ids.set(change.kind, change.key, new_id)
-                outcome = Outcome(change, Status.DONE, new_id=new_id)
+                outcome = Outcome(change, Status.DONE, new_id=new_id, adopted=adopted)
             except GhlopsError as exc:
                 failed = True
                 what = f"{change.action} {adapters[change.kind].singular} {change.key!r}"
@@ -115,21 +127,153 @@ def apply_location(
     return LocationResult(plan.name, plan.location_id, tuple(outcomes))
 
 
-def _execute(change: Change, ctx: Ctx, adapter: Adapter) -> str | None:
+class ShapeError(GhlopsError):
+    """An answer to a write could not be read: it does not have the documented shape."""
+
+
+def _execute(
+    change: Change, ctx: Ctx, adapter: Adapter, adapters: Mapping[str, Adapter]
+) -> tuple[str | None, bool]:
+    """Make one change; return the object's id (creates, updates) and whether it was adopted."""
     item = None
     if change.after is not None:
         item = DesiredItem(
             change.kind, change.key, change.after, (), change.source, parent=change.parent
         )
     if change.action is Action.DELETE and change.id:
-        adapter.delete(ctx, change.id, change.key, change.parent)
-        return None
+        _shaped(lambda: adapter.delete(ctx, change.id or "", change.key, change.parent))
+        return None, False
     if change.action is Action.UPDATE and change.id and item:
-        adapter.update(ctx, change.id, item)
-        return change.id
+        _shaped(lambda: adapter.update(ctx, change.id or "", item))
+        return change.id, False
     if change.action is Action.REPLACE and change.id and item:
-        adapter.delete(ctx, change.id, change.key, change.parent)
-        return adapter.create(ctx, item)
+        _shaped(lambda: adapter.delete(ctx, change.id or "", change.key, change.parent))
+        return _create(change, item, ctx, adapter, adapters)
     if change.action is Action.CREATE and item:
-        return adapter.create(ctx, item)
+        return _create(change, item, ctx, adapter, adapters)
     raise GhlopsError(f"cannot execute {change.action} of {change.kind} {change.key!r}")
+
+
+def _shaped(call: Callable[[], None]) -> None:
+    try:
+        call()
+    except SHAPE_ERRORS as exc:
+        raise ShapeError(
+            f"the API's answer does not have the documented shape ({type(exc).__name__}: {exc})"
+        ) from None
+
+
+CREATE_SENDS = 3  # creates sent for one item at most, each after a read showed none took
+
+
+def _create(
+    change: Change, item: DesiredItem, ctx: Ctx, adapter: Adapter, adapters: Mapping[str, Adapter]
+) -> tuple[str, bool]:
+    """Create ``item``; after an ambiguous failure, adopt what the create made or send it again.
+
+    A create is sent again only after a fresh read of the kind showed that no earlier one made
+    the object, and at most ``CREATE_SENDS`` times in all.
+    """
+    for sent in range(1, CREATE_SENDS + 1):
+        outcome = _try_create(item, ctx, adapter)
+        if isinstance(outcome, str):
+            return outcome, False
+        found = _find_created(change, ctx, adapter, adapters, outcome)
+        if found is not None:
+            return found, True
+        if sent == CREATE_SENDS:
+            raise GhlopsError(
+                f"{outcome} (sent {sent} times; after each failure, reading {adapter.kind} "
+                "again showed it had not been created)"
+            )
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _try_create(item: DesiredItem, ctx: Ctx, adapter: Adapter) -> str | GhlopsError:
+    """The new id, or the error of a create that may have happened; other errors are raised."""
+    try:
+        return adapter.create(ctx, item)
+    except ApiError as exc:
+        if exc.maybe_applied:
+            return exc
+        raise
+    except SHAPE_ERRORS as exc:
+        # a 2xx answer without the new id: the object was most likely created
+        return ShapeError(
+            f"the API's answer to the create does not have the documented shape "
+            f"({type(exc).__name__}: {exc})"
+        )
+
+
+def _find_created(
+    change: Change,
+    ctx: Ctx,
+    adapter: Adapter,
+    adapters: Mapping[str, Adapter],
+    failure: GhlopsError,
+) -> str | None:
+    """The id of the one live object matching the item, None when there is none.
+
+    Raises:
+        GhlopsError: the kind could not be read again, or several live objects match.
+    """
+    try:
+        live = _relist(change, ctx, adapter, adapters)
+    except (GhlopsError, *SHAPE_ERRORS) as exc:
+        raise GhlopsError(
+            f"{failure}; could not tell whether it was created, as listing "
+            f"{adapter.kind} again failed too ({exc}); plan again to see"
+        ) from None
+    found = _matching(change, adapter, live)
+    if len(found) > 1:
+        ids = ", ".join(sorted(m.id for m in found))
+        raise GhlopsError(
+            f"{failure}; {len(found)} live objects now match it ({ids}), so none was adopted "
+            "and it was not created again; resolve the duplicates by hand"
+        )
+    return found[0].id if found else None
+
+
+def _needed(adapter: Adapter, adapters: Mapping[str, Adapter]) -> list[Adapter]:
+    """The kinds ``adapter`` needs read first (parent, references), in registry order."""
+    wanted: set[str] = set()
+    todo = [adapter]
+    while todo:
+        current = todo.pop()
+        for kind in (*current.depends_on, *((current.parent_kind,) if current.parent_kind else ())):
+            if kind in adapters and kind not in wanted:
+                wanted.add(kind)
+                todo.append(adapters[kind])
+    return [a for k, a in adapters.items() if k in wanted]
+
+
+def _relist(
+    change: Change, ctx: Ctx, adapter: Adapter, adapters: Mapping[str, Adapter]
+) -> list[LiveItem]:
+    """The kind's live objects, read again; for a nested kind, those of the item's parent."""
+    live: dict[str, list[LiveItem]] = {}
+    fresh = Ctx(ctx.api, ctx.location_id, live=live, ids=ctx.ids)
+    for need in _needed(adapter, adapters):
+        live[need.kind] = read_kind(need, fresh)
+    if adapter.parent_kind:
+        if change.parent is None:
+            raise GhlopsError(f"{adapter.singular} {change.key!r} has no parent")
+        parent_id = ctx.id_of(adapter.parent_kind, change.parent)
+        live[adapter.parent_kind] = [
+            p for p in live.get(adapter.parent_kind, []) if p.id == parent_id
+        ]
+    return read_kind(adapter, fresh)
+
+
+def _matching(change: Change, adapter: Adapter, live: list[LiveItem]) -> list[LiveItem]:
+    """Live objects that are the change's item, by its identities (its key within its parent,
+    for nested kinds, whose keys are ``"<parent>/<own>"``)."""
+    if change.parent is not None:
+        prefix = f"{change.parent}/"
+        own = change.key[len(prefix) :] if change.key.startswith(prefix) else change.key
+        return [i for i in live if i.parent is not None and i.key == f"{i.parent}/{own}"]
+    try:
+        keys = set(adapter.match_keys(change.after or {}))
+    except SHAPE_ERRORS:
+        keys = set()
+    return [i for i in live if keys & set(i.match_keys) or i.key == change.key]

@@ -1,8 +1,11 @@
 """One apply at a time per project folder: ``.ghlops/apply.lock``.
 
-The lock is a file created exclusively (O_EXCL) holding the owner's pid, host and start time.
-A second apply from the same checkout is refused with the owner named. A lock left by a process
-that no longer exists on this host (a killed apply) is taken over, with a warning.
+The lock is a file holding the owner's pid, host and start time. It appears complete or not at
+all: the owner writes it to a temporary file first and hard-links that to the lock's name, which
+fails when the lock exists (an exclusive create, like O_EXCL, without a window in which a kill
+leaves an empty lock behind). A second apply from the same checkout is refused with the owner
+named. A lock left by a process that no longer exists on this host (a killed apply) is taken
+over, with a warning.
 """
 
 from __future__ import annotations
@@ -35,9 +38,10 @@ def apply_lock(root: Path, warn: Callable[[str], None] | None = None) -> Iterato
     path = root / LOCK_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     owner = {"pid": os.getpid(), "host": socket.gethostname(), "started": time.time()}
+    _clean_temporaries(path)
     for _ in range(2):
         try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            _create(path, json.dumps(owner))
         except FileExistsError:
             holder = _read(path)
             same_host = holder.get("host") == owner["host"]
@@ -55,14 +59,45 @@ def apply_lock(root: Path, warn: Callable[[str], None] | None = None) -> Iterato
                 f"{holder.get('host', '?')} since {since}); lock file {path}. "
                 "If it is not running any more, delete the lock file."
             ) from None
-        with os.fdopen(fd, "w") as stream:
-            json.dump(owner, stream)
         break
+    else:
+        raise ConfigError(f"could not take the apply lock {path}; try again")
     try:
         yield
     finally:
         if _read(path).get("pid") == owner["pid"]:
             path.unlink(missing_ok=True)
+
+
+def _create(path: Path, text: str) -> None:
+    """Create ``path`` holding ``text``, complete or not at all.
+
+    Raises:
+        FileExistsError: ``path`` exists.
+    """
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as stream:
+        stream.write(text)
+        stream.flush()
+        os.fsync(stream.fileno())
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise
+    except OSError:  # a file system without hard links: exclusive create, then write
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8") as stream:
+            stream.write(text)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _clean_temporaries(path: Path) -> None:
+    """Remove temporary lock files of processes that were killed while taking the lock."""
+    for tmp in path.parent.glob(f".{path.name}.*.tmp"):
+        pid = tmp.name.removeprefix(f".{path.name}.").removesuffix(".tmp")
+        if pid.isdigit() and not _alive(int(pid)):
+            tmp.unlink(missing_ok=True)
 
 
 def _read(path: Path) -> dict[str, object]:

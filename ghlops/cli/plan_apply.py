@@ -8,12 +8,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from ghlops.apply.applier import LocationResult, Outcome, Status
-from ghlops.apply.lock import apply_lock
 from ghlops.cli.app import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, Context, cli
 from ghlops.cli.common import (
     Selection,
@@ -23,15 +21,17 @@ from ghlops.cli.common import (
     target_options,
 )
 from ghlops.cli.output import Progress, echo
-from ghlops.engine import DEFAULT_PARALLELISM, Session
 from ghlops.errors import ConfigError
-from ghlops.manifest.loader import DesiredState, load_all
-from ghlops.manifest.project import Project, load_project
 from ghlops.plan import planfile
 from ghlops.plan.changes import ACTION_SYMBOLS, Action, Plan
 from ghlops.plan.safety import check_plan
-from ghlops.render.json import render_json
-from ghlops.render.text import fmt_value, render_plan, singular
+from ghlops.settings import DEFAULT_PARALLELISM
+
+if TYPE_CHECKING:  # imported lazily (pydantic, httpx, the registry): --help starts fast
+    from ghlops.apply.applier import LocationResult, Outcome
+    from ghlops.engine import Session
+    from ghlops.manifest.loader import DesiredState
+    from ghlops.manifest.project import Project
 
 # -- validate ----------------------------------------------------------------------------------
 
@@ -138,6 +138,8 @@ def run_options(f: Any) -> Any:
 
 @contextmanager
 def session_for(project: Project, options: RunOptions) -> Iterator[Session]:
+    from ghlops.engine import Session
+
     with open_target(project, options.sandbox, options.base_url) as target:
         session = Session(
             project,
@@ -157,6 +159,8 @@ def session_for(project: Project, options: RunOptions) -> Iterator[Session]:
 @click.pass_obj
 def validate(obj: Context, selection: Selection) -> None:
     """Load, render and validate every location's manifests, offline."""
+    from ghlops.manifest.project import load_project
+
     project = load_project(obj.directory)
     states, _agency = load_states(project, selection)
     items = sum(len(v) for s in states for v in s.items.values())
@@ -204,6 +208,10 @@ def run_plan(
     markdown: bool = False,
     show_secrets: bool = False,
 ) -> int:
+    from ghlops.manifest.project import load_project
+    from ghlops.render.json import render_json
+    from ghlops.render.text import render_plan
+
     project = load_project(obj.directory)
     states, agency = load_states(project, options.selection)
     with session_for(project, options) as session, Progress(len(states), "Planning") as bar:
@@ -294,13 +302,19 @@ def _report(obj: Context) -> Any:
 
 
 def _print_outcome(location: str, outcome: Outcome) -> None:
+    from ghlops.apply.applier import Status
+    from ghlops.render.text import fmt_value, singular
+
     if outcome.status is not Status.NOT_ATTEMPTED:
         change = outcome.change
         what = f"{singular(change.kind)} {fmt_value(change.key)}"
         symbol = ACTION_SYMBOLS[change.action]
         if outcome.status is Status.DONE:
             ident = f" (id {outcome.new_id})" if outcome.new_id else ""
-            echo(f"  {location}: {symbol} {what}: {_PAST[change.action.value]}{ident}")
+            past = _PAST[change.action.value]
+            if outcome.adopted:
+                past += " (adopted after an ambiguous failure)"
+            echo(f"  {location}: {symbol} {what}: {past}{ident}")
         elif outcome.status is Status.FAILED:
             echo(f"  {location}: {symbol} {what}: FAILED: {outcome.error}", err=True)
         elif outcome.status is Status.MANUAL:
@@ -308,6 +322,8 @@ def _print_outcome(location: str, outcome: Outcome) -> None:
 
 
 def summarise(results: Sequence[LocationResult]) -> tuple[str, int]:
+    from ghlops.apply.applier import Status
+
     done = sum(r.count(Status.DONE) for r in results)
     failed_calls = sum(r.count(Status.FAILED) for r in results)
     skipped = sum(r.count(Status.NOT_ATTEMPTED) for r in results)
@@ -328,6 +344,10 @@ def summarise(results: Sequence[LocationResult]) -> tuple[str, int]:
 
 
 def run_apply(obj: Context, options: RunOptions, auto_approve: bool) -> int:
+    from ghlops.apply.lock import apply_lock
+    from ghlops.manifest.project import load_project
+    from ghlops.render.text import render_plan
+
     project = load_project(obj.directory)
     states, agency = load_states(project, options.selection)
     with apply_lock(project.root, warn=_warn), session_for(project, options) as session:
@@ -351,6 +371,12 @@ def run_apply(obj: Context, options: RunOptions, auto_approve: bool) -> int:
 
 def run_apply_saved(obj: Context, options: RunOptions, path: Path, all_or_nothing: bool) -> int:
     """Apply a saved plan: only what was reviewed, only where nothing moved since."""
+    from ghlops.apply.applier import LocationResult
+    from ghlops.apply.lock import apply_lock
+    from ghlops.manifest.loader import load_all
+    from ghlops.manifest.project import load_project
+    from ghlops.render.text import render_plan
+
     saved = planfile.load(obj.directory / path, shown=path)  # like git -C: relative to -C
     if saved.applied:
         echo(

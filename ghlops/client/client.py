@@ -10,9 +10,13 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import math
+import os
+import random
 import threading
 import time
-from collections.abc import Generator, Mapping
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,7 +24,9 @@ import httpx
 
 from ghlops import __version__
 from ghlops.client.errors import (
+    ApiError,
     InvalidResponseError,
+    NotFoundError,
     RateLimitError,
     ServerError,
     TransportError,
@@ -28,11 +34,75 @@ from ghlops.client.errors import (
 )
 from ghlops.client.ratelimit import RateLimiter
 from ghlops.errors import ConfigError
+from ghlops.secrets import mask_text
 
 DEFAULT_BASE_URL = "https://services.leadconnectorhq.com"
+DEFAULT_TIMEOUT = 30.0  # seconds per HTTP call (connect, each read); env GHLOPS_TIMEOUT
+TIMEOUT_ENV = "GHLOPS_TIMEOUT"
+MAX_LIST_ITEMS = 200_000  # a list endpoint answering more is treated as broken pagination
 log = logging.getLogger("ghlops.http")
 
-_IDEMPOTENT = frozenset({"GET", "PUT", "DELETE", "HEAD", "OPTIONS"})
+_SAFE = frozenset({"GET", "HEAD", "OPTIONS"})  # reads: no effect on the server
+_IDEMPOTENT = _SAFE | {"PUT", "DELETE"}  # sending these twice has the effect of sending once
+# headers whose values are never logged (Authorization keeps its scheme: "Bearer ***")
+_SECRET_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "token-id"}
+)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How one API call is retried, and the budget it may spend doing so.
+
+    A call is tried at most ``attempts`` times for server errors (5xx, a 502 HTML page),
+    timeouts, dropped connections and unreadable answers to reads; 429 answers are waited out
+    (the rate limiter's window or ``Retry-After``) up to ``throttled_attempts`` times. Before
+    each new try it waits an exponential backoff with jitter: half of
+    ``min(max_delay, base_delay * 2**(n-1))`` plus a random part of the other half. No new try
+    starts once ``budget`` seconds have passed since the first.
+
+    Only reads and idempotent writes (PUT, DELETE) are tried again after the request may have
+    reached the server; a POST or PATCH only when the connection was never made or the answer
+    was 429 (GHL did not apply it). A DELETE answering 404 after an earlier try may have gone
+    through counts as done.
+    """
+
+    attempts: int = 5
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+    budget: float = 120.0
+    throttled_attempts: int = 8
+
+    def __post_init__(self) -> None:
+        if self.attempts < 1 or self.throttled_attempts < 0:
+            raise ValueError("attempts must be at least 1 and throttled_attempts at least 0")
+        for name in ("base_delay", "max_delay", "budget"):
+            value = getattr(self, name)
+            if not (value >= 0 and math.isfinite(value)):
+                raise ValueError(f"{name} must be a non-negative number of seconds")
+
+    def delay(self, retry: int, rng: random.Random) -> float:
+        """Seconds to wait before retry number ``retry`` (1 for the second try)."""
+        ceiling = min(self.max_delay, self.base_delay * 2 ** (retry - 1))
+        return float(ceiling / 2 + rng.uniform(0, ceiling / 2))
+
+
+def timeout_from_env(env: Mapping[str, str] | None = None) -> float:
+    """The per-call timeout: ``GHLOPS_TIMEOUT`` (seconds) when set, else 30.
+
+    Raises:
+        ConfigError: the variable is not a positive number.
+    """
+    value = (env if env is not None else os.environ).get(TIMEOUT_ENV, "").strip()
+    if not value:
+        return DEFAULT_TIMEOUT
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not (seconds > 0 and math.isfinite(seconds)):
+        raise ConfigError(f"{TIMEOUT_ENV}={value!r} is not a positive number of seconds")
+    return seconds
 
 
 def check_base_url(url: str) -> str:
@@ -60,10 +130,20 @@ class BearerAuth(httpx.Auth):
     """``Authorization: Bearer <token>``; the token never shows in repr or logs."""
 
     def __init__(self, token: str) -> None:
+        if not token or any(not (0x21 <= ord(c) <= 0x7E) for c in token):
+            # httpx would refuse it with an error quoting the header value, token included
+            raise ConfigError(
+                "the API token is empty or contains characters that cannot be sent in an HTTP "
+                "header (spaces, line breaks, non-ASCII); check the variable that holds it"
+            )
         self._token = token
 
     def __repr__(self) -> str:
         return "BearerAuth(token=***)"
+
+    @property
+    def token(self) -> str:
+        return self._token
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers["Authorization"] = f"Bearer {self._token}"
@@ -71,7 +151,12 @@ class BearerAuth(httpx.Auth):
 
 
 class GhlClient:
-    """One authenticated session against one GHL principal (a location or the agency)."""
+    """One authenticated session against one GHL principal (a location or the agency).
+
+    ``timeout`` is per HTTP call (default: ``GHLOPS_TIMEOUT`` or 30 s); ``retry`` says how
+    failed calls are tried again (see :class:`RetryPolicy`). TLS certificates are always
+    verified: there is no option to turn that off.
+    """
 
     def __init__(
         self,
@@ -79,22 +164,31 @@ class GhlClient:
         *,
         base_url: str = DEFAULT_BASE_URL,
         transport: httpx.BaseTransport | None = None,
-        timeout: float = 30.0,
-        max_retries: int = 3,
+        timeout: float | None = None,
+        retry: RetryPolicy | None = None,
         limiter: RateLimiter | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
     ) -> None:
+        self._auth = BearerAuth(token) if token is not None else None  # repr: token=***
         self._http = httpx.Client(
             base_url=check_base_url(base_url),
-            auth=BearerAuth(token) if token is not None else None,
+            auth=self._auth,
             transport=transport,
-            timeout=timeout,
+            timeout=timeout if timeout is not None else timeout_from_env(),
+            verify=True,
             headers={"Accept": "application/json", "User-Agent": f"ghlops/{__version__}"},
         )
-        self.max_retries = max_retries
+        self.retry = retry or RetryPolicy()
         self.limiter = limiter or RateLimiter()
         self.calls = 0  # HTTP requests made, retries included
         self.throttled = 0  # 429 answers received
+        self.retries = 0  # calls made again after a failure (429s excluded)
         self._count_lock = threading.Lock()
+        self._sleep = sleep
+        self._clock = clock
+        self._rng = rng or random.Random()
 
     def __enter__(self) -> GhlClient:
         return self
@@ -118,34 +212,85 @@ class GhlClient:
         """Make one call and return the decoded JSON body; raise an ApiError subclass on failure.
 
         ``form`` sends an ``application/x-www-form-urlencoded`` body instead of JSON (OAuth).
-
-        Reads and idempotent writes are retried on 429, 5xx and transport errors with backoff;
-        a POST is retried only when the request certainly did not reach the server.
+        Failures are retried as :class:`RetryPolicy` says; an error that may hide an applied
+        write has ``maybe_applied`` set.
         """
+        method = method.upper()
         headers = {"Version": version} if version else {}
-        attempt = 0
+        policy = self.retry
+        started = self._clock()
+        failures = 0  # tries that failed in a retryable way (429s apart)
+        throttles = 0
+        uncertain = False  # an earlier try may have reached the server
         while True:
-            attempt += 1
+            error: ApiError
             try:
                 response = self._send(method, path, headers, params, json, form)
-            except TransportError:
-                if method in _IDEMPOTENT and attempt <= self.max_retries:
-                    time.sleep(_backoff(attempt))
-                    continue
-                raise
-            if response.status_code < 400:
-                return _decode(method, path, response)
-            error = error_for(method, path, response.status_code, response.content)
-            if isinstance(error, RateLimitError) and attempt <= self.max_retries + 2:
-                # Not applied by the server, so any method may be sent again once the window
-                # (or Retry-After) has passed; the limiter holds every thread of this client.
-                self.limiter.block_for(_retry_after(response) or self.limiter.window)
-                continue
-            retry_5xx = isinstance(error, ServerError) and method in _IDEMPOTENT
-            if retry_5xx and attempt <= self.max_retries:
-                time.sleep(_backoff(attempt))
-                continue
-            raise error
+            except TransportError as exc:
+                error = exc
+                # a POST after a connection that was never made is safe to send again
+                retryable = exc.retryable and (method in _IDEMPOTENT or not exc.sent)
+                uncertain = uncertain or exc.sent
+            else:
+                if response.status_code < 400:
+                    try:
+                        return _decode(method, path, response)
+                    except InvalidResponseError as exc:
+                        # a 2xx answer: a write took effect, whatever its body says
+                        error = exc.annotated(maybe_applied=method not in _SAFE)
+                        retryable = method in _IDEMPOTENT
+                        uncertain = True
+                else:
+                    error = error_for(
+                        method, path, response.status_code, self._redact(response.content)
+                    )
+                    if isinstance(error, RateLimitError):
+                        # not applied: any method may be sent again once the window (or
+                        # Retry-After) has passed; the limiter holds every thread of this client
+                        throttles += 1
+                        wait = _retry_after(response) or self.limiter.window
+                        if throttles <= policy.throttled_attempts and self._within(started, wait):
+                            self.limiter.block_for(wait)
+                            continue
+                        raise error.annotated(f"still throttled after {throttles} tries")
+                    if isinstance(error, NotFoundError) and method == "DELETE" and uncertain:
+                        log.debug(
+                            "%s %s: 404 after an uncertain try: already deleted", method, path
+                        )
+                        return {}
+                    retryable = isinstance(error, ServerError) and method in _IDEMPOTENT
+                    if isinstance(error, ServerError):
+                        uncertain = True
+                        error = error.annotated(maybe_applied=method not in _SAFE)
+            if isinstance(error, TransportError) and error.sent and method not in _SAFE:
+                error = error.annotated(maybe_applied=True)
+            failures += 1
+            delay = policy.delay(failures, self._rng)
+            if not retryable or failures >= policy.attempts or not self._within(started, delay):
+                note = f"after {failures} tries" if failures > 1 else None
+                raise error.annotated(note)
+            with self._count_lock:
+                self.retries += 1
+            log.debug(
+                "%s %s: %s; trying again in %.2f s (try %d of %d)",
+                method,
+                path,
+                error.detail,
+                delay,
+                failures + 1,
+                policy.attempts,
+            )
+            self._sleep(delay)
+
+    def _within(self, started: float, delay: float) -> bool:
+        """Whether a new try after ``delay`` seconds still starts within the budget."""
+        return self._clock() - started + delay <= self.retry.budget
+
+    def _redact(self, content: bytes) -> bytes:
+        """``content`` without this client's token (an API echoing it must not leak it)."""
+        if self._auth is None:
+            return content
+        return content.replace(self._auth.token.encode(), b"***")
 
     def _send(
         self,
@@ -164,23 +309,45 @@ class GhlClient:
             response = self._http.request(
                 method, path, headers=headers, params=_clean(params), json=body, data=form
             )
-        except httpx.TimeoutException as exc:
-            raise TransportError(method, path, None, f"timed out ({type(exc).__name__})") from None
-        except httpx.TransportError as exc:
-            raise TransportError(method, path, None, f"{type(exc).__name__}: {exc}") from None
+        except httpx.HTTPError as exc:
+            raise self._transport_error(method, path, exc, started) from None
         throttled = response.status_code == 429
         if throttled:
             with self._count_lock:
                 self.throttled += 1
         self.limiter.observe(response.headers, throttled=throttled)
-        log.debug(
-            "%s %s -> %s (%.0f ms)",
-            method,
-            response.request.url,
-            response.status_code,
-            (time.monotonic() - started) * 1000,
-        )
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "%s %s -> %s (%.0f ms) [%s]",
+                method,
+                mask_text(str(response.request.url)),
+                response.status_code,
+                (time.monotonic() - started) * 1000,
+                masked_headers(response.request.headers),
+            )
         return response
+
+    def _transport_error(
+        self, method: str, path: str, exc: httpx.HTTPError, started: float
+    ) -> TransportError:
+        """The TransportError for an httpx failure; its text never holds the token."""
+        name = type(exc).__name__
+        sent, retryable = True, True
+        if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+            sent, text = False, f"could not connect ({name}: {exc})"
+        elif isinstance(exc, httpx.TimeoutException):
+            text = f"timed out ({name})"
+        elif isinstance(exc, httpx.LocalProtocolError | httpx.UnsupportedProtocol):
+            # never sent, and sending it again fails the same way; the text may quote headers
+            sent, retryable = False, False
+            text = f"the request could not be sent ({name})"
+        else:
+            text = f"{name}: {exc}"
+        text = mask_text(self._redact(text.encode()).decode("utf-8", "replace"))
+        log.debug(
+            "%s %s -> %s after %.0f ms", method, path, text, (time.monotonic() - started) * 1000
+        )
+        return TransportError(method, path, None, text, sent=sent, retryable=retryable)
 
     def paginate(
         self,
@@ -196,21 +363,49 @@ class GhlClient:
 
         ``items`` is a dotted path to the list in the body (``"products"``, ``"data.data"``).
         ``style`` is ``"offset"`` (limit/offset) or ``"skip"`` (skip/limit). Stops at the first
-        short page, so one page is one call when everything fits.
+        short page, so one page is one call when everything fits. A server that answers the
+        same full page again (ignoring the offset) or more than ``MAX_LIST_ITEMS`` items is
+        broken: InvalidResponseError, rather than a partial list or an endless loop.
         """
         offset_name = "skip" if style == "skip" else "offset"
         collected: list[Any] = []
         offset = 0
+        previous: list[Any] | None = None
         while True:
             query = {**(params or {}), "limit": page_size, offset_name: offset}
             body = self.request("GET", path, version=version, params=query)
             page = _dig(body, items)
             if not isinstance(page, list):
                 raise InvalidResponseError("GET", path, 200, f"no list at {items!r} in the body")
+            if page and page == previous:
+                raise InvalidResponseError(
+                    "GET",
+                    path,
+                    200,
+                    f"the same page came back for {offset_name}={offset}: the API ignores "
+                    "paging, so the list cannot be read completely",
+                )
             collected.extend(page)
+            if len(collected) > MAX_LIST_ITEMS:
+                raise InvalidResponseError(
+                    "GET", path, 200, f"more than {MAX_LIST_ITEMS} items: paging looks broken"
+                )
             if len(page) < page_size:
                 return collected
+            previous = page
             offset += len(page)
+
+
+def masked_headers(headers: Mapping[str, str]) -> str:
+    """Request headers for a log line, secrets masked (``Authorization: Bearer ***``)."""
+    shown = []
+    for name, value in headers.items():
+        lower = name.lower()
+        if lower in _SECRET_HEADERS:
+            scheme, _, rest = value.partition(" ")
+            value = f"{scheme} ***" if rest and lower.endswith("authorization") else "***"
+        shown.append(f"{'-'.join(part.capitalize() for part in name.split('-'))}: {value}")
+    return ", ".join(shown)
 
 
 def _clean(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -241,10 +436,6 @@ def _dig(body: Any, dotted: str) -> Any:
             return None
         body = body.get(part)
     return body
-
-
-def _backoff(attempt: int) -> float:
-    return float(min(0.25 * 2 ** (attempt - 1), 4.0))
 
 
 def _retry_after(response: httpx.Response) -> float | None:

@@ -13,19 +13,68 @@ from ghlops.errors import GhlopsError
 
 
 class ApiError(GhlopsError):
-    """An HTTP call to the GHL API failed."""
+    """An HTTP call to the GHL API failed.
 
-    def __init__(self, method: str, path: str, status: int | None, message: str) -> None:
+    ``maybe_applied``: the call was a write that may have taken effect although it failed (a
+    timeout or a reset after the request was sent, a 5xx, a 2xx whose body is unusable). The
+    client never repeats such a POST; the applier finds out what happened by reading again.
+    """
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        status: int | None,
+        message: str,
+        *,
+        maybe_applied: bool = False,
+    ) -> None:
         self.method = method
         self.path = path
         self.status = status
         self.detail = message
+        self.maybe_applied = maybe_applied
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        status = self.status
         status_text = f"{status} {_REASONS.get(status or 0, '')}".strip() if status else "failed"
-        super().__init__(f"{method} {path} → {status_text}: {message}")
+        return f"{self.method} {self.path} → {status_text}: {self.detail}"
+
+    def annotated(self, note: str | None = None, *, maybe_applied: bool | None = None) -> ApiError:
+        """A copy with ``note`` added to the message and/or ``maybe_applied`` set."""
+        other = type(self).__new__(type(self))
+        other.__dict__.update(self.__dict__)
+        if note:
+            other.detail = f"{self.detail} ({note})"
+        if maybe_applied is not None:
+            other.maybe_applied = maybe_applied
+        other.args = (other._text(),)
+        return other
 
 
 class TransportError(ApiError):
-    """No usable HTTP response: connection refused or reset, timeout, TLS failure."""
+    """No usable HTTP response: connection refused or reset, timeout, TLS failure.
+
+    ``sent``: the request may have reached the server (False only when the connection was never
+    made, so even a POST may be sent again). ``retryable``: False when trying again cannot help
+    (a request httpx refuses to send).
+    """
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        status: int | None,
+        message: str,
+        *,
+        maybe_applied: bool = False,
+        sent: bool = True,
+        retryable: bool = True,
+    ) -> None:
+        super().__init__(method, path, status, message, maybe_applied=maybe_applied)
+        self.sent = sent
+        self.retryable = retryable
 
 
 class BadRequestError(ApiError):
