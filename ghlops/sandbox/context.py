@@ -99,6 +99,20 @@ class RequestContext:
         """The API view of a stored object: only the fields its spec schema declares."""
         return self.renderers[kind](data)
 
+    def count_param(self, name: str, default: int) -> int:
+        """A query parameter that GHL types as a number string (``skip``, ``limit``): 400 when
+        it is not a whole number of at least 0."""
+        raw = self.query.get(name)
+        if raw is None or raw == "":
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise bad_request(f"{name} must be a number string") from None
+        if value < 0:
+            raise bad_request(f"{name} must not be negative")
+        return value
+
     def owned(self, kind: str, object_id: str, missing: str) -> StoredObject:
         """The ``kind`` object ``object_id`` of this request's location.
 

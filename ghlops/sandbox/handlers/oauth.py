@@ -188,19 +188,6 @@ def get_location_access_token(ctx: RequestContext) -> JSON:
     return answer
 
 
-def _count(ctx: RequestContext, name: str, default: int) -> int:
-    raw = ctx.query.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise bad_request(f"{name} must be a number string") from None
-    if value < 0:
-        raise bad_request(f"{name} must not be negative")
-    return value
-
-
 @routes.get("/oauth/installedLocations")
 def get_installed_locations(ctx: RequestContext) -> JSON:
     company_id = ctx.query["companyId"]  # checked against the token by the sandbox
@@ -215,7 +202,7 @@ def get_installed_locations(ctx: RequestContext) -> JSON:
     wanted = ctx.query.get("isInstalled")
     if wanted in ("true", "false") and (wanted == "true") is not installed:
         locations = []
-    skip, limit = _count(ctx, "skip", 0), _count(ctx, "limit", 20)
+    skip, limit = ctx.count_param("skip", 0), ctx.count_param("limit", 20)
     page = locations[skip : skip + limit]
     return {
         "locations": [

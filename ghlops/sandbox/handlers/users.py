@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from ghlops.sandbox.context import RequestContext
-from ghlops.sandbox.errors import bad_request, not_found
+from ghlops.sandbox.errors import not_found
 from ghlops.sandbox.ids import firestore_id
 from ghlops.sandbox.routing import RouteTable
 from ghlops.sandbox.store import Store
@@ -84,19 +84,6 @@ def list_users(ctx: RequestContext) -> JSON:
     return {"users": [ctx.render("users", u) for u in _users(ctx, ctx.location_id)]}
 
 
-def _count(ctx: RequestContext, name: str, default: int) -> int:
-    raw = ctx.query.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise bad_request(f"{name} must be a number string") from None
-    if value < 0:
-        raise bad_request(f"{name} must not be negative")
-    return value
-
-
 @routes.get("/users/search")
 def search_users(ctx: RequestContext) -> JSON:
     location_id = ctx.location_id
@@ -127,8 +114,8 @@ def search_users(ctx: RequestContext) -> JSON:
             key=lambda u: (u["firstName"].casefold(), u["lastName"].casefold()),
             reverse=reverse,
         )
-    skip = _count(ctx, "skip", 0)
-    limit = _count(ctx, "limit", SEARCH_DEFAULT_LIMIT)
+    skip = ctx.count_param("skip", 0)
+    limit = ctx.count_param("limit", SEARCH_DEFAULT_LIMIT)
     page = users[skip : skip + limit]
     return {"users": [ctx.render("users", u) for u in page], "count": len(users)}
 
