@@ -3,13 +3,19 @@ every answer is checked against GHL's spec (``spec_check.check_response``)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 import pytest
 from spec_check import check_response
 
-from ghlops.sandbox import Sandbox
+from ghlops.sandbox import Sandbox, SandboxHTTPServer, make_server
 
 BASE_URL = "https://services.leadconnectorhq.com"
 LOC = "ve9EPM428h8vShlRW1KT"
@@ -60,3 +66,53 @@ def token(sb: Sandbox) -> str:
 def client(sb: Sandbox, token: str) -> Iterator[httpx.Client]:
     with make_client(sb.transport(), token=token) as c:
         yield c
+
+
+@contextmanager
+def served(sb: Sandbox) -> Iterator[tuple[SandboxHTTPServer, str]]:
+    """``sb`` over real HTTP on a free loopback port: (server, base URL), stopped afterwards."""
+    server = make_server(sb, host="127.0.0.1", port=0)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
+    thread.start()
+    host, port = server.server_address[:2]
+    try:
+        yield server, f"http://{host!s}:{port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def http_server(sb: Sandbox) -> Iterator[SandboxHTTPServer]:
+    with served(sb) as (server, _url):
+        yield server
+
+
+@pytest.fixture
+def http_url(http_server: SandboxHTTPServer) -> str:
+    host, port = http_server.server_address[:2]
+    return f"http://{host!s}:{port}"
+
+
+@contextmanager
+def serve_cli(project: Path, *options: str) -> Iterator[tuple[str, list[str]]]:
+    """``ghlops sandbox serve --port 0 OPTIONS`` in a subprocess: (its URL, its banner lines)."""
+    command = [sys.executable, "-m", "ghlops", "-C", str(project), "sandbox", "serve"]
+    with subprocess.Popen(
+        [*command, "--port", "0", *options],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+    ) as proc:
+        try:
+            assert proc.stdout is not None
+            lines = [proc.stdout.readline() for _ in range(5)]
+            listening = next(x for x in lines if "listening on" in x)
+            yield listening.split("listening on ")[1].split()[0], lines
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)

@@ -4,21 +4,18 @@ seeded determinism, observed rates, and the ``sandbox serve --faults`` options."
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
 import pytest
 from click.testing import CliRunner
-from conftest import BASE_URL, LOC, VERSION
+from conftest import BASE_URL, LOC, VERSION, serve_cli, served
 
 from ghlops.cli.main import cli
-from ghlops.sandbox import FaultInjector, FaultSpec, RateLimit, Sandbox, make_server
+from ghlops.sandbox import FaultInjector, FaultSpec, RateLimit, Sandbox
 from ghlops.sandbox.middleware import FAULT_KINDS
 
 TAGS = f"/locations/{LOC}/tags"
@@ -31,14 +28,10 @@ def connect(request: pytest.FixtureRequest, sb: Sandbox, token: str) -> Iterator
     clients: list[httpx.Client] = []
     base_url = BASE_URL
     transport: httpx.BaseTransport | None = sb.transport()
+    stack = ExitStack()
     if request.param == "http":
-        server = make_server(sb, host="127.0.0.1", port=0)
-        thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        thread.start()
-        host, port = server.server_address[:2]
-        base_url, transport = f"http://{host!s}:{port}", None
+        _server, base_url = stack.enter_context(served(sb))
+        transport = None
 
     def open_client(timeout: float = 5.0) -> httpx.Client:
         headers = {"Authorization": f"Bearer {token}", "Version": VERSION}
@@ -51,10 +44,7 @@ def connect(request: pytest.FixtureRequest, sb: Sandbox, token: str) -> Iterator
     yield open_client
     for client in clients:
         client.close()
-    if request.param == "http":
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    stack.close()
 
 
 @pytest.fixture
@@ -121,21 +111,13 @@ def test_timeout_is_not_applied(sb: Sandbox, connect: Connect) -> None:
 
 def test_a_patient_client_sees_the_timeout_as_a_closed_connection(sb: Sandbox, token: str) -> None:
     sb.faults = only("timeout", timeout_after=0.2)
-    server = make_server(sb, host="127.0.0.1", port=0)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        host, port = server.server_address[:2]
+    with served(sb) as (_server, url):
         headers = {"Authorization": f"Bearer {token}", "Version": VERSION}
-        with httpx.Client(base_url=f"http://{host!s}:{port}", headers=headers) as web:
+        with httpx.Client(base_url=url, headers=headers) as web:
             start = time.perf_counter()
             with pytest.raises(httpx.RemoteProtocolError):
                 web.get(TAGS)
             assert time.perf_counter() - start >= 0.2
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 def test_reset_before_is_not_applied(sb: Sandbox, connect: Connect) -> None:
@@ -411,27 +393,12 @@ def test_serve_refuses_bad_fault_options(args: list[str], message: str, tmp_path
 
 
 def test_serve_injects_the_faults_it_prints(tmp_path: Path) -> None:
-    command = [sys.executable, "-m", "ghlops", "-C", str(tmp_path), "sandbox", "serve"]
-    options = ["--port", "0", "--location", f"{LOC}=pit-cli-faults", "--rate-limit", "off"]
+    options = ["--location", f"{LOC}=pit-cli-faults", "--rate-limit", "off"]
     options += ["--faults", "500=1", "--fault-seed", "42"]
-    with subprocess.Popen(
-        [*command, *options],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env={**os.environ, "NO_COLOR": "1"},
-    ) as proc:
-        try:
-            assert proc.stdout is not None
-            lines = [proc.stdout.readline() for _ in range(5)]
-            listening = next(x for x in lines if "listening on" in x)
-            url = listening.split("listening on ")[1].split()[0]
-            assert "rate limits: off\n" in lines
-            assert "faults: 500=1 (total 1, seed 42)\n" in lines
-            headers = {"Authorization": "Bearer pit-cli-faults", "Version": VERSION}
-            response = httpx.get(f"{url}{TAGS}", headers=headers)
-            assert response.status_code == 500
-            assert "X-RateLimit-Remaining" not in response.headers
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+    with serve_cli(tmp_path, *options) as (url, lines):
+        assert "rate limits: off\n" in lines
+        assert "faults: 500=1 (total 1, seed 42)\n" in lines
+        headers = {"Authorization": "Bearer pit-cli-faults", "Version": VERSION}
+        response = httpx.get(f"{url}{TAGS}", headers=headers)
+        assert response.status_code == 500
+        assert "X-RateLimit-Remaining" not in response.headers

@@ -10,24 +10,17 @@ import httpx
 import pytest
 from conftest import LOC, OTHER_LOC, make_client
 
-from ghlops.sandbox import Sandbox, SandboxHTTPServer, make_server
+from ghlops.sandbox import Sandbox, SandboxHTTPServer
 
 
 @pytest.fixture
-def server(sb: Sandbox) -> Iterator[SandboxHTTPServer]:
-    srv = make_server(sb, host="127.0.0.1", port=0)
-    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
-    thread.join(timeout=5)
+def server(http_server: SandboxHTTPServer) -> SandboxHTTPServer:
+    return http_server
 
 
 @pytest.fixture
-def base_url(server: SandboxHTTPServer) -> str:
-    host, port = server.server_address[:2]
-    return f"http://{host!s}:{port}"
+def base_url(http_url: str) -> str:
+    return http_url
 
 
 @pytest.fixture

@@ -4,22 +4,17 @@ in-process and over real HTTP; the ``sandbox serve`` options that set them."""
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
-import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
 from click.testing import CliRunner
-from conftest import BASE_URL, LOC, OTHER_LOC, VERSION
+from conftest import BASE_URL, LOC, OTHER_LOC, VERSION, serve_cli
 
 from ghlops.cli.main import cli
-from ghlops.sandbox import RateLimit, Sandbox, SandboxHTTPServer, make_server
+from ghlops.sandbox import RateLimit, Sandbox
 from ghlops.sandbox.middleware import RateLimiter, RequestKey, parse_duration, parse_rate_limit
 
 TAGS = f"/locations/{LOC}/tags"
@@ -67,23 +62,6 @@ def client_for(sb: Sandbox | None, token: str | None, base_url: str = BASE_URL) 
 def limits(response: httpx.Response) -> dict[str, int]:
     """The rate-limit headers of an answer, as numbers (all must be present)."""
     return {name: int(response.headers[name]) for name in RATE_HEADERS}
-
-
-@pytest.fixture
-def http_server(sb: Sandbox) -> Iterator[SandboxHTTPServer]:
-    srv = make_server(sb, host="127.0.0.1", port=0)
-    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
-    thread.join(timeout=5)
-
-
-@pytest.fixture
-def http_url(http_server: SandboxHTTPServer) -> str:
-    host, port = http_server.server_address[:2]
-    return f"http://{host!s}:{port}"
 
 
 # -- headers -------------------------------------------------------------------------------------
@@ -565,31 +543,16 @@ def test_serve_refuses_bad_values(args: list[str], message: str, tmp_path: Path)
 
 
 def test_serve_enforces_the_limits_it_prints(tmp_path: Path) -> None:
-    command = [sys.executable, "-m", "ghlops", "-C", str(tmp_path), "sandbox", "serve"]
-    options = ["--port", "0", "--location", f"{LOC}=pit-cli-limits", "--rate-limit", "2/10000ms"]
+    options = ["--location", f"{LOC}=pit-cli-limits", "--rate-limit", "2/10000ms"]
     options += ["--daily-limit", "50", "--latency", "20ms"]
-    with subprocess.Popen(
-        [*command, *options],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env={**os.environ, "NO_COLOR": "1"},
-    ) as proc:
-        try:
-            assert proc.stdout is not None
-            lines = [proc.stdout.readline() for _ in range(5)]
-            url = next(x for x in lines if "listening on" in x).split("listening on ")[1].split()[0]
-            assert (
-                "rate limits: 2 requests per 10 s, 50 per day, per app and location/company\n"
-                in lines
-            )
-            assert "latency: 20 ms\n" in lines
-            assert "faults: off\n" in lines
-            with client_for(None, "pit-cli-limits", url) as web:
-                answers = [web.get(TAGS) for _ in range(3)]
-            assert [a.status_code for a in answers] == [200, 200, 429]
-            assert answers[2].headers["Retry-After"] == "10"
-            assert answers[2].headers["X-RateLimit-Daily-Remaining"] == "48"
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+    with serve_cli(tmp_path, *options) as (url, lines):
+        assert (
+            "rate limits: 2 requests per 10 s, 50 per day, per app and location/company\n" in lines
+        )
+        assert "latency: 20 ms\n" in lines
+        assert "faults: off\n" in lines
+        with client_for(None, "pit-cli-limits", url) as web:
+            answers = [web.get(TAGS) for _ in range(3)]
+        assert [a.status_code for a in answers] == [200, 200, 429]
+        assert answers[2].headers["Retry-After"] == "10"
+        assert answers[2].headers["X-RateLimit-Daily-Remaining"] == "48"
