@@ -265,7 +265,9 @@ def plan_kind(
 @lru_cache(maxsize=256)
 def _field_type(model: type[ResourceSpec], name: str) -> TypeAdapter[Any] | None:
     info = model.model_fields.get(name)
-    return None if info is None else TypeAdapter(info.annotation)
+    if info is None or info.annotation is None:
+        return None
+    return TypeAdapter(info.annotation)
 
 
 def unknown_values(adapter: Adapter, live: LiveItem, names: Sequence[str]) -> list[str]:
