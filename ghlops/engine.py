@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 import httpx
@@ -31,6 +31,7 @@ from ghlops.plan.policy import Policy
 from ghlops.resources import registry
 from ghlops.resources.base import Adapter, Ctx, DesiredItem, LiveItem
 from ghlops.resources.reading import read_kind
+from ghlops.resources.readset import managed_parents, read_set
 from ghlops.settings import DEFAULT_PARALLELISM, READ_WORKERS, SANDBOX_DB
 from ghlops.tokens import TokenBroker
 
@@ -211,18 +212,38 @@ def read_live(
     adapters: Sequence[Adapter],
     desired: Mapping[str, Sequence[DesiredItem]] | None = None,
     *,
+    every_parent: Collection[str] | None = None,
     max_workers: int = READ_WORKERS,
 ) -> dict[str, list[LiveItem]]:
-    """Every object of the given kinds; independent kinds are read at the same time."""
+    """Every object of the given kinds; independent kinds are read at the same time.
+
+    ``every_parent`` None (an export) reads every live reference and every nested object. Else
+    (a plan) lookups are made only for references the desired items make, and a nested kind is
+    listed only under the live parents a desired parent matches unless it is in
+    ``every_parent`` (see :mod:`ghlops.resources.readset`).
+    """
     live: dict[str, list[LiveItem]] = {}
-    ctx = Ctx(client, location_id, live=live, desired=desired or {})
+    desired = desired or {}
+    ctx = Ctx(client, location_id, live=live, desired=desired)
+    if every_parent is not None:
+        ctx.resolve_live_refs = False
+
+    def read(adapter: Adapter) -> list[LiveItem]:
+        parent = adapter.parent_kind
+        if every_parent is None or parent is None or adapter.kind in every_parent:
+            return read_kind(adapter, ctx)
+        by_kind = {a.kind: a for a in adapters}
+        rename = by_kind[parent].rename_field if parent in by_kind else "name"
+        parents = managed_parents(live.get(parent, []), desired.get(parent, ()), rename)
+        return read_kind(adapter, replace(ctx, live={**live, parent: parents}))
+
     for wave in read_waves(adapters):
         if len(wave) == 1 or max_workers <= 1:
             for adapter in wave:
-                live[adapter.kind] = read_kind(adapter, ctx)
+                live[adapter.kind] = read(adapter)
             continue
         with ThreadPoolExecutor(max_workers=min(max_workers, len(wave))) as pool:
-            futures = {adapter.kind: pool.submit(read_kind, adapter, ctx) for adapter in wave}
+            futures = {adapter.kind: pool.submit(read, adapter) for adapter in wave}
             results = {kind: future.result() for kind, future in futures.items()}
         for adapter in wave:  # keep the registry order in the dict
             live[adapter.kind] = results[adapter.kind]
@@ -238,24 +259,32 @@ def plan_one(
     policy: Policy,
     token_hint: str,
 ) -> LocationPlan:
-    """Read one principal's (a location's or the agency's) live state and plan it."""
+    """Read what one principal's (a location's or the agency's) plan needs, and plan it.
+
+    Only the kinds the desired items and ``policy.prune`` need are read and planned; the plan
+    lists the others in ``not_read``.
+    """
+    needed = read_set(adapters, desired, policy.prune)
     before = client.calls
     try:
-        live = read_live(client, principal_id, adapters, desired)
+        live = read_live(
+            client, principal_id, needed.adapters, desired, every_parent=needed.all_parents
+        )
     except GhlopsError as exc:
         hint = token_hint if isinstance(exc, AuthError | ForbiddenError) else ""
         return LocationPlan(
             name, principal_id, error=f"{exc}{hint}", api_calls=client.calls - before
         )
-    return plan_location(
+    planned = plan_location(
         name,
         principal_id,
-        adapters,
+        needed.adapters,
         desired,
         live,
         api_calls=client.calls - before,
         policy=policy,
     )
+    return replace(planned, not_read=needed.not_read)
 
 
 class Session:

@@ -92,6 +92,8 @@ class LocationPlan:
     desired_digest: str = ""
     # facts about items without a change, e.g. write-only fields that could not be compared
     notes: tuple[str, ...] = ()
+    # kinds not read for this plan: nothing declares them and policy.prune does not name them
+    not_read: tuple[str, ...] = ()
 
     def counts(self) -> dict[str, int]:
         counts = {a.value: 0 for a in Action}
@@ -114,6 +116,7 @@ class LocationPlan:
             "notes": list(self.notes),
             "summary": self.counts(),
             "api_calls": self.api_calls,
+            "not_read": list(self.not_read),
         }
 
 

@@ -206,6 +206,7 @@ def render_plan(plan: Plan, *, color: bool = False, expand: bool = False) -> str
     if calls:
         per = calls / max(1, len(plan.all))
         lines.append(f"API calls: {calls} ({per:.1f} per principal)")
+    lines += not_read_lines(plan)
     if not plan.has_changes and not plan.failed:
         lines.append(
             _paint("No changes.", "32", color)
@@ -221,6 +222,28 @@ def render_plan(plan: Plan, *, color: bool = False, expand: bool = False) -> str
             + ")"
         )
     return "\n".join(lines) + "\n"
+
+
+def not_read_lines(plan: Plan) -> list[str]:
+    """Which kinds the plan did not read (nothing declares them, policy.prune does not name
+    them): so "unmanaged" counts say nothing about them."""
+    planned = [loc for loc in plan.all if not loc.error]
+    if not planned:
+        return []
+    everywhere = set.intersection(*(set(loc.not_read) for loc in planned))
+    somewhere = set().union(*(loc.not_read for loc in planned)) - everywhere
+    order = {kind: i for loc in planned for i, kind in enumerate(loc.not_read)}
+    lines = []
+    if everywhere:
+        lines.append(
+            "Not read (no manifest declares them and policy.prune does not name them): "
+            + ", ".join(sorted(everywhere, key=order.__getitem__))
+        )
+    if somewhere:
+        lines.append(
+            "Not read in some locations: " + ", ".join(sorted(somewhere, key=order.__getitem__))
+        )
+    return lines
 
 
 def _unmanaged_note(unmanaged: int) -> str:

@@ -105,6 +105,10 @@ class Ctx:
     # the location's desired items by kind, while reading live state for a plan (adapters that
     # resolve lookups such as user emails check them here and raise GhlopsError for a bad one)
     desired: Mapping[str, Sequence[DesiredItem]] = field(default_factory=dict)
+    # False while reading for a plan: lookups that only name live references (carriers,
+    # collections) are made only when a declared item refers to them; True (export, re-reads)
+    # resolves every live reference
+    resolve_live_refs: bool = True
 
     def id_of(self, kind: str, key: str) -> str:
         if self.ids is None:

@@ -12,8 +12,9 @@ product declared by name also matches one whose slug GHL made up.
 
 Collections: ``collections: [summer]`` names product collections by slug. Collections are made in
 GHL and only referenced here: while reading live state for a plan, ghlops lists the location's
-collections (``GET /products/collections?altId=&altType=location``, every page) once, when a live
-product has ``collectionIds`` or a declared product names a collection. Live ids become slugs
+collections (``GET /products/collections?altId=&altType=location``, every page) once, when a declared
+product names a collection, or declares ``collections`` and a live product has
+``collectionIds`` (an export: when a live product has ``collectionIds``). Live ids become slugs
 (an id matching no collection shows as ``id:<id>``); a declared slug matching no collection fails
 that location's plan, naming the product and the slug. Writes resolve slugs to ``collectionIds``
 again (one more list call per product written with ``collections``). Order is ignored.
@@ -198,7 +199,10 @@ class ProductAdapter(Adapter):
             for item in ctx.desired.get(self.kind, ())
             for slug in item.fields.get("collections", ())
         ]
-        if not wanted and not any(raw.get("collectionIds") for raw in raws):
+        refers = ctx.resolve_live_refs or any(
+            "collections" in item.fields for item in ctx.desired.get(self.kind, ())
+        )
+        if not wanted and not (refers and any(raw.get("collectionIds") for raw in raws)):
             return [self.live_item(raw) for raw in raws]
         collections = list_collections(ctx)
         problems = collection_problems(wanted, collections)

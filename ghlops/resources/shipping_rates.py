@@ -13,8 +13,8 @@ their zone in the manifest (``rates:``); the zone adapter builds them as childre
 
 Carriers: ``carrier: <name>`` refers to a shipping carrier installed in the location
 (carriers belong to Marketplace apps; ghlops never writes them). While reading live state for a
-plan, ``GET /store/shipping-carrier`` is called once when a live rate has a carrier or a
-declared rate names one: live ``shippingCarrierId`` values become carrier names, and a declared
+plan, ``GET /store/shipping-carrier`` is called once when a declared rate names a carrier (an
+export: when a live rate has one): live ``shippingCarrierId`` values become carrier names, and a declared
 name that matches no carrier (or two) fails that location's plan, naming the rate and the
 carrier. Writes resolve the name again (one more GET) when they send a carrier rate.
 ``shippingCarrierId`` is required on create even for flat rates: ghlops sends ``""`` for a rate
@@ -196,7 +196,8 @@ class ShippingRateAdapter(Adapter):
             for item in ctx.desired.get(self.kind, ())
             if item.fields.get("carrier") is not None
         ]
-        if declared or any(rate.get("shippingCarrierId") for rate in found):
+        live_carriers = any(rate.get("shippingCarrierId") for rate in found)
+        if declared or (ctx.resolve_live_refs and live_carriers):
             carriers = list_carriers(ctx)
             problems = [p for r, c in declared if (p := carrier_problem(r, c, carriers))]
             if problems:

@@ -406,9 +406,14 @@ def test_every_page_of_products_and_prices_is_read(project: Runner, calls: Calls
     ]
     assert calls.of("GET", "/products/collections") == []  # no product uses collections
 
-    write_bundle(project, "products: []\n")
+    # a kind is read when declared items need it: one product with one price of its 130
+    write_bundle(
+        project,
+        "products:\n  - name: P000\n    productType: SERVICE\n    prices:\n"
+        "      - {name: T000, type: one_time, currency: USD, amount: 0}\n",
+    )
     plan = project("plan", "--sandbox")
-    assert "unmanaged: 250 (products 120, prices 130)" in plan.stdout
+    assert "unmanaged: 248 (products 119, prices 129)" in plan.stdout
 
 
 def test_unchanged_plan_makes_one_list_call_per_kind_and_product(

@@ -201,9 +201,13 @@ def test_every_page_of_the_list_is_read(project: Runner, calls: Calls) -> None:
     assert all(f"locationId={LOC}" in p and "limit=100" in p for p in pages)
     assert [p.split("offset=")[1].split("&")[0] for p in pages] == ["0", "100", "200"]
 
-    write_bundle(project, "redirects: []\n")
+    write_bundle(
+        project,
+        "redirects:\n  - {domain: www.acme-dental.com, path: /promo-000, "
+        "target: 'https://t.test/0', action: url}\n",
+    )
     plan = project("plan", "--sandbox")
-    assert "unmanaged: 250 (redirects 250)" in plan.stdout
+    assert "unmanaged: 249 (redirects 249)" in plan.stdout
 
 
 def test_unchanged_plan_makes_one_list_call(applied: Runner, calls: Calls) -> None:
