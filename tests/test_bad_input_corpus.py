@@ -26,7 +26,6 @@ import io
 import os
 import re
 import shutil
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -45,7 +44,6 @@ from ghlops.sandbox import Sandbox
 
 CORPUS = Path(__file__).parent / "corpus" / "bad_input"
 MIN_CASES = 60
-MAX_SECONDS_PER_CASE = 2.0
 
 REQUIRED_CATEGORIES = frozenset(
     {
@@ -235,7 +233,6 @@ class Outcome:
     exit_code: int
     stdout: str
     stderr: str
-    seconds: float
     watch: Watch
     created: dict[str, tuple[str, int]]
     removed: dict[str, tuple[str, int]]
@@ -249,9 +246,7 @@ def run_case(case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Out
     before = snapshot(project)
     runner = CliRunner(env={"GHLOPS_BASE_URL": None, "NO_COLOR": "1"})
     with watched(monkeypatch, large) as watch:
-        started = time.perf_counter()
         result = runner.invoke(cli, ["-C", str(project), *case.command.split()])
-        seconds = time.perf_counter() - started
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise AssertionError(f"{case.name}: the CLI raised") from result.exception
     after = snapshot(project)
@@ -259,7 +254,6 @@ def run_case(case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Out
         exit_code=result.exit_code,
         stdout=result.stdout,
         stderr=result.stderr,
-        seconds=seconds,
         watch=watch,
         created={k: v for k, v in after.items() if before.get(k) != v},
         removed={k: v for k, v in before.items() if k not in after},
@@ -300,7 +294,6 @@ def test_bad_input_is_refused_clearly_and_before_any_api_call(
     assert outcome.created == {} and outcome.removed == {}, "the run changed the project folder"
     for path, count in outcome.watch.bytes_read.items():
         assert count <= MAX_FILE_BYTES + 1, f"read {count} bytes of {path}"
-    assert outcome.seconds < MAX_SECONDS_PER_CASE, f"took {outcome.seconds:.2f}s"
 
 
 def test_corpus_size_and_categories() -> None:

@@ -71,9 +71,33 @@ def bundle_schema() -> dict[str, Any]:
     return schema
 
 
+_NUMERIC_BOUNDS = frozenset(
+    {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"}
+)
+
+
+def _canonical(node: Any) -> Any:
+    """The same schema whatever pydantic release wrote it: older releases write bounds as floats
+    (``0.0``) and leave out ``additionalProperties: true`` (JSON Schema's default), newer ones
+    write ``0`` and spell the default out. Canonical form: integral bounds as integers, the
+    default left out."""
+    if isinstance(node, list):
+        return [_canonical(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    canonical = {}
+    for key, value in node.items():
+        if key == "additionalProperties" and value is True:
+            continue
+        if key in _NUMERIC_BOUNDS and isinstance(value, float) and value.is_integer():
+            value = int(value)
+        canonical[key] = _canonical(value)
+    return canonical
+
+
 def render_schemas() -> dict[str, str]:
     """File name -> JSON text, as committed in schemas/."""
     return {
-        name: json.dumps(schema, indent=2, sort_keys=True) + "\n"
+        name: json.dumps(_canonical(schema), indent=2, sort_keys=True) + "\n"
         for name, schema in zip(FILES, (project_schema(), bundle_schema()), strict=True)
     }

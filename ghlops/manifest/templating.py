@@ -300,6 +300,8 @@ def _failure(exc: Exception, compiled: CompiledTemplate, fallback: int | None) -
             "{% include %}, {% import %} and {% extends %} are not supported in bundle files",
             line,
         )
+    if isinstance(exc, RecursionError):  # its text varies with where the stack ran out
+        return TemplateFailure("template error: maximum recursion depth exceeded", line)
     return TemplateFailure(f"template error: {_one_line(str(exc)) or type(exc).__name__}", line)
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
@@ -426,17 +426,21 @@ class Sandbox:
                     ]
         return created
 
-    def transport(self) -> httpx.BaseTransport:
-        """An httpx transport that calls :meth:`handle` in-process."""
+    def transport(self, sleep: Callable[[float], None] | None = None) -> httpx.BaseTransport:
+        """An httpx transport that calls :meth:`handle` in-process; ``sleep`` (default
+        ``time.sleep``) waits out latency and slow answers."""
         from ghlops.sandbox.transport import SandboxTransport
 
-        return SandboxTransport(self)
+        return SandboxTransport(self) if sleep is None else SandboxTransport(self, sleep)
 
-    def async_transport(self) -> httpx.AsyncBaseTransport:
-        """An httpx async transport that calls :meth:`handle` in-process."""
+    def async_transport(
+        self, sleep: Callable[[float], Awaitable[None]] | None = None
+    ) -> httpx.AsyncBaseTransport:
+        """An httpx async transport that calls :meth:`handle` in-process; ``sleep`` (default
+        ``asyncio.sleep``) waits out latency and slow answers."""
         from ghlops.sandbox.transport import AsyncSandboxTransport
 
-        return AsyncSandboxTransport(self)
+        return AsyncSandboxTransport(self) if sleep is None else AsyncSandboxTransport(self, sleep)
 
     # -- rate limits, latency, faults and counters ---------------------------------------------
 

@@ -12,6 +12,7 @@ import logging
 import socket
 import struct
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -33,6 +34,7 @@ class SandboxHTTPServer(ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], sandbox: Sandbox) -> None:
         self.sandbox = sandbox
+        self.sleep: Callable[[float], None] = time.sleep  # waits out delays and held connections
         super().__init__(address, _SandboxRequestHandler)
 
 
@@ -60,7 +62,7 @@ class _SandboxRequestHandler(BaseHTTPRequestHandler):
             self._drop(fault)
             return
         if answer.delay > 0:
-            time.sleep(answer.delay)
+            self.server.sleep(answer.delay)
         self.send_response(answer.status)
         for name, value in answer.headers.items():
             self.send_header(name, value)
@@ -73,7 +75,7 @@ class _SandboxRequestHandler(BaseHTTPRequestHandler):
         """Answer nothing: hold the connection, then reset it or let it close normally."""
         self.close_connection = True
         if fault.hold > 0:
-            time.sleep(fault.hold)
+            self.server.sleep(fault.hold)
         if fault.reset:
             # SO_LINGER 0: close() sends RST instead of FIN; the socket's fd closes only when
             # rfile (which shares it) is closed too.

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Protocol
 
 import httpx
@@ -53,10 +53,14 @@ def _response(answer: _Answer, request: httpx.Request) -> httpx.Response:
 
 
 class SandboxTransport(httpx.BaseTransport):
-    """Use as ``httpx.Client(transport=SandboxTransport(sb), base_url=...)``: no sockets."""
+    """Use as ``httpx.Client(transport=SandboxTransport(sb), base_url=...)``: no sockets.
 
-    def __init__(self, sandbox: _Handles) -> None:
+    ``sleep`` waits out an answer's delay (tests pass a recorder instead of ``time.sleep``).
+    """
+
+    def __init__(self, sandbox: _Handles, sleep: Callable[[float], None] = time.sleep) -> None:
         self._sandbox = sandbox
+        self._sleep = sleep
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()
@@ -65,15 +69,18 @@ class SandboxTransport(httpx.BaseTransport):
         except ConnectionFault as fault:
             raise _dropped(fault, request) from None
         if answer.delay > 0:
-            time.sleep(answer.delay)
+            self._sleep(answer.delay)
         return _response(answer, request)
 
 
 class AsyncSandboxTransport(httpx.AsyncBaseTransport):
     """The async counterpart of :class:`SandboxTransport` (the sandbox itself is synchronous)."""
 
-    def __init__(self, sandbox: _Handles) -> None:
+    def __init__(
+        self, sandbox: _Handles, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    ) -> None:
         self._sandbox = sandbox
+        self._sleep = sleep
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body = await request.aread()
@@ -82,5 +89,5 @@ class AsyncSandboxTransport(httpx.AsyncBaseTransport):
         except ConnectionFault as fault:
             raise _dropped(fault, request) from None
         if answer.delay > 0:
-            await asyncio.sleep(answer.delay)
+            await self._sleep(answer.delay)
         return _response(answer, request)

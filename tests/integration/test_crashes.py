@@ -219,7 +219,6 @@ def check_ghlops_dir(project: Path, killed_pid: int) -> bool:
 def test_apply_killed_at_random_points_converges_on_the_next_run(
     tmp_path: Path, served: Served
 ) -> None:
-    started = time.monotonic()
     project = write_fleet(tmp_path / "crash", LOCATIONS, kinds="core")
     sb = served.sandbox
     # the unmanaged custom field, the tag "new-patient" and the custom value "Clinic Phone"
@@ -273,7 +272,6 @@ def test_apply_killed_at_random_points_converges_on_the_next_run(
     assert sum(kills.values()) >= KILLS, kills
     assert kills["after"] >= 5 and kills["before"] >= 5, kills
     assert takeovers >= 10
-    assert time.monotonic() - started < 90
 
 
 def test_plan_files_survive_kills(tmp_path: Path, served: Served) -> None:

@@ -225,7 +225,11 @@ def test_a_bad_manifest(project: Path, http_sandbox: HttpSandbox) -> None:
         assert "undefined" in result.stderr
 
 
-@pytest.mark.parametrize("bad", [f"{CANARY} x", f"{CANARY}\tx", f"{CANARY}\x7f", f"{CANARY}é"])
+@pytest.mark.parametrize(
+    "bad",
+    [f"{CANARY} x", f"{CANARY}\tx", f"{CANARY}\x7f", f"{CANARY}é"],
+    ids=["space", "tab", "del", "non-ascii"],  # stable ids: the canary is random per process
+)
 def test_a_token_that_cannot_be_sent_is_refused_without_showing_it(
     bad: str, project: Path, http_sandbox: HttpSandbox
 ) -> None:

@@ -4,7 +4,7 @@ in-process and over real HTTP; the ``sandbox serve`` options that set them."""
 from __future__ import annotations
 
 import asyncio
-import time
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from conftest import BASE_URL, LOC, OTHER_LOC, VERSION, serve_cli
 
 from ghlops.cli.main import cli
-from ghlops.sandbox import RateLimit, Sandbox
+from ghlops.sandbox import RateLimit, Sandbox, SandboxHTTPServer
 from ghlops.sandbox.middleware import RateLimiter, RequestKey, parse_duration, parse_rate_limit
 
 TAGS = f"/locations/{LOC}/tags"
@@ -393,35 +393,60 @@ def test_429_and_headers_over_http(
 # -- latency -------------------------------------------------------------------------------------
 
 
+class SleepRecorder:
+    """Stands in for ``time.sleep``: records each wait instead of sleeping."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
 def test_latency_in_process(token: str, sb: Sandbox) -> None:
     sb.latency = 0.15
-    with client_for(sb, token) as client:
-        start = time.perf_counter()
-        response = client.get(TAGS)
-        elapsed = time.perf_counter() - start
+    slept = SleepRecorder()
+    headers = {"Version": VERSION, "Authorization": f"Bearer {token}"}
+    with httpx.Client(transport=sb.transport(slept), base_url=BASE_URL, headers=headers) as c:
+        response = c.get(TAGS)
     assert response.status_code == 200
-    assert elapsed >= 0.15
+    assert slept.waits == [0.15]
 
 
-def test_latency_over_http(token: str, sb: Sandbox, http_url: str) -> None:
+def test_latency_over_http(token: str, sb: Sandbox, http_server: SandboxHTTPServer) -> None:
     sb.latency = 0.15
-    with client_for(None, token, http_url) as web:
-        web.get(TAGS)  # connect first
-        start = time.perf_counter()
-        response = web.get(TAGS)
-        elapsed = time.perf_counter() - start
-    assert response.status_code == 200
-    assert elapsed >= 0.15
+    slept = SleepRecorder()
+    http_server.sleep = slept
+    host, port = http_server.server_address[:2]
+    with client_for(None, token, f"http://{host!s}:{port}") as web:
+        first, second = web.get(TAGS), web.get(TAGS)
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert slept.waits == [0.15, 0.15]
 
 
 def test_latency_applies_to_429s(sb: Sandbox, token: str, clock: FakeClock) -> None:
     sb.rate_limit = RateLimit(1, 10.0, clock=clock)
     sb.latency = 0.1
-    with client_for(sb, token) as client:
-        client.get(TAGS)
-        start = time.perf_counter()
-        assert client.get(TAGS).status_code == 429
-        assert time.perf_counter() - start >= 0.1
+    slept = SleepRecorder()
+    headers = {"Version": VERSION, "Authorization": f"Bearer {token}"}
+    with httpx.Client(transport=sb.transport(slept), base_url=BASE_URL, headers=headers) as c:
+        assert c.get(TAGS).status_code == 200
+        assert c.get(TAGS).status_code == 429
+    assert slept.waits == [0.1, 0.1]
+
+
+class MeetingSleep:
+    """A ``sleep`` that returns only once ``parties`` requests are waiting out their latency at
+    the same time: if the sandbox served them one after another (say, under its lock), the
+    meeting would never happen and the barrier breaks after ``timeout`` seconds."""
+
+    def __init__(self, parties: int, timeout: float = 20.0) -> None:
+        self.barrier = threading.Barrier(parties, timeout=timeout)
+        self.waits: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.barrier.wait()
 
 
 @pytest.mark.parametrize("over", ["in-process", "http"])
@@ -429,36 +454,47 @@ def test_latency_overlaps_across_concurrent_requests(
     over: str, token: str, sb: Sandbox, request: pytest.FixtureRequest
 ) -> None:
     sb.latency = 0.2
-    url = request.getfixturevalue("http_url") if over == "http" else BASE_URL
+    meeting = MeetingSleep(4)
+    if over == "http":
+        server: SandboxHTTPServer = request.getfixturevalue("http_server")
+        server.sleep = meeting
+        host, port = server.server_address[:2]
 
-    def one(_: int) -> float:
-        with client_for(sb if over == "in-process" else None, token, url) as client:
-            start = time.perf_counter()
-            assert client.get(TAGS).status_code == 200
-            return time.perf_counter() - start
+    def one(_: int) -> int:
+        if over == "http":
+            with client_for(None, token, f"http://{host!s}:{port}") as client:
+                return client.get(TAGS).status_code
+        headers = {"Version": VERSION, "Authorization": f"Bearer {token}"}
+        transport = sb.transport(meeting)
+        with httpx.Client(transport=transport, base_url=BASE_URL, headers=headers) as client:
+            return client.get(TAGS).status_code
 
-    start = time.perf_counter()
     with ThreadPoolExecutor(4) as pool:
-        each = list(pool.map(one, range(4)))
-    total = time.perf_counter() - start
-    assert min(each) >= 0.2
-    assert total < 0.6  # serialized it would take 0.8 s
+        statuses = list(pool.map(one, range(4)))
+    assert statuses == [200] * 4
+    assert meeting.waits == [0.2] * 4  # all four waited at once: no broken barrier
 
 
 def test_latency_overlaps_in_the_async_transport(token: str, sb: Sandbox) -> None:
     sb.latency = 0.2
+    waits: list[float] = []
 
-    async def main() -> float:
+    async def main() -> list[int]:
+        barrier = asyncio.Barrier(4)
+
+        async def meeting(seconds: float) -> None:
+            waits.append(seconds)
+            await asyncio.wait_for(barrier.wait(), timeout=20)
+
         headers = {"Authorization": f"Bearer {token}", "Version": VERSION}
         async with httpx.AsyncClient(
-            transport=sb.async_transport(), base_url=BASE_URL, headers=headers
+            transport=sb.async_transport(meeting), base_url=BASE_URL, headers=headers
         ) as client:
-            start = time.perf_counter()
             answers = await asyncio.gather(*(client.get(TAGS) for _ in range(4)))
-            assert [a.status_code for a in answers] == [200] * 4
-            return time.perf_counter() - start
+            return [a.status_code for a in answers]
 
-    assert 0.2 <= asyncio.run(main()) < 0.6
+    assert asyncio.run(main()) == [200] * 4
+    assert waits == [0.2] * 4
 
 
 def test_latency_must_not_be_negative() -> None:
