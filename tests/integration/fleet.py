@@ -21,7 +21,7 @@ import pytest
 import ghlops.client.client
 from ghlops.client.client import RetryPolicy
 from ghlops.sandbox import Sandbox
-from tests.conftest import EXAMPLES
+from tests.helpers.cli import EXAMPLES
 
 FAST = RetryPolicy(attempts=5, base_delay=0.01, max_delay=0.05, budget=10.0)
 

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from ghlops.cli.main import cli
-from tests.conftest import HttpSandbox
+from tests.helpers.cli import HttpSandbox
 
 COMPANY = "AgencyOAuthCompany01"
 A, B = "OauthLocAAAAAAAAAAA1", "OauthLocBBBBBBBBBBB2"

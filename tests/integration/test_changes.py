@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from ghlops.sandbox import Sandbox
-from tests.conftest import Runner
+from tests.helpers.cli import Runner
 
 DOWNTOWN = "ve9EPM428h8vShlRW1KT"
 UPTOWN = "Xk3pQ9wRt7LmN2bV5cZa"

@@ -8,7 +8,7 @@ import sys
 from click.testing import CliRunner
 
 from ghlops.cli.main import cli
-from tests.conftest import EXAMPLES
+from tests.helpers.cli import EXAMPLES
 
 
 def test_demo_runs_plan_apply_plan() -> None:

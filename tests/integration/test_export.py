@@ -15,7 +15,7 @@ from click.testing import CliRunner, Result
 from ghlops.cli.main import cli
 from ghlops.resources import registry
 from ghlops.sandbox import Sandbox
-from tests.conftest import EXAMPLES, HttpSandbox
+from tests.helpers.cli import EXAMPLES, HttpSandbox
 
 SPRINGFIELD, SHELBYVILLE, CAPITAL = (
     "SpfLd0000000000000A1",

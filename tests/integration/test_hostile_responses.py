@@ -18,7 +18,7 @@ from click.testing import CliRunner, Result
 from ghlops.cli.main import cli
 from ghlops.sandbox import RateLimit, Sandbox, SandboxRequest, SandboxResponse, json_response
 from ghlops.sandbox.app import CallNext
-from tests.conftest import HttpSandbox
+from tests.helpers.cli import HttpSandbox
 from tests.integration.fleet import (
     OLD_TAG,
     location_id,

@@ -15,7 +15,7 @@ import ghlops.client.client
 import ghlops.sandbox
 from ghlops.sandbox import Sandbox
 from ghlops.sandbox.app import CallNext, SandboxRequest, SandboxResponse
-from tests.conftest import Runner, record_sandbox_requests
+from tests.helpers.cli import Runner, record_sandbox_requests
 
 LOC = "Ca1eNdArL0cAt10nAbCd"
 ANA = "AnA0000000000000000a"

@@ -15,7 +15,7 @@ from ghlops.resources import registry
 from ghlops.resources.pipelines import LiveStage, PipelineAdapter, StagePlan, plan_stages
 from ghlops.sandbox import Sandbox
 from ghlops.sandbox.app import CallNext, SandboxRequest, SandboxResponse
-from tests.conftest import Runner, record_sandbox_requests
+from tests.helpers.cli import Runner, record_sandbox_requests
 
 LOC = "P1pEl1nEsL0cAt10nXyZ"
 PROJECT = f"""\

@@ -14,7 +14,7 @@ import pytest
 
 from ghlops.sandbox import Sandbox
 from ghlops.sandbox.app import CallNext, SandboxRequest, SandboxResponse
-from tests.conftest import Runner, record_sandbox_requests
+from tests.helpers.cli import Runner, record_sandbox_requests
 
 LOC = "Pr0ductsL0cat10nAbCd"
 PROJECT = f"""\

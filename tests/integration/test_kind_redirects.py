@@ -12,7 +12,7 @@ import pytest
 
 from ghlops.sandbox import Sandbox
 from ghlops.sandbox.app import CallNext, SandboxRequest, SandboxResponse
-from tests.conftest import Runner, record_sandbox_requests
+from tests.helpers.cli import Runner, record_sandbox_requests
 
 LOC = "Rd1rEcTsL0cAt10nAbCd"
 PROJECT = f"""\

@@ -25,7 +25,7 @@ from ghlops.resources.shipping_rates import ShippingRateAdapter
 from ghlops.resources.shipping_zones import ShippingZoneAdapter
 from ghlops.sandbox import Sandbox
 from ghlops.sandbox.app import CallNext, SandboxRequest, SandboxResponse
-from tests.conftest import HttpSandbox, Runner
+from tests.helpers.cli import HttpSandbox, Runner
 
 LOC = "ve9EPM428h8vShlRW1KT"
 TOKEN_ENV = "GHL_TOKEN_SHOP"

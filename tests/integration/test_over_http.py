@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import HttpSandbox, Runner
+from tests.helpers.cli import HttpSandbox, Runner
 
 DOWNTOWN = "ve9EPM428h8vShlRW1KT"
 UPTOWN = "Xk3pQ9wRt7LmN2bV5cZa"

@@ -13,7 +13,7 @@ import pytest
 
 from ghlops.sandbox import Sandbox
 from ghlops.sandbox.app import CallNext, SandboxRequest, SandboxResponse
-from tests.conftest import Runner, record_sandbox_requests
+from tests.helpers.cli import Runner, record_sandbox_requests
 
 LOC = "Wr1tEP1pEl1nEsL0cXyZ"
 PROJECT = f"""\

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from ghlops.sandbox import Sandbox
-from tests.conftest import Runner
+from tests.helpers.cli import Runner
 
 DOWNTOWN = "ve9EPM428h8vShlRW1KT"
 UPTOWN = "Xk3pQ9wRt7LmN2bV5cZa"

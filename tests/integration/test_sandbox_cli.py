@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 
 from ghlops.sandbox import Sandbox
-from tests.conftest import Runner
+from tests.helpers.cli import Runner
 
 DOWNTOWN = "ve9EPM428h8vShlRW1KT"
 

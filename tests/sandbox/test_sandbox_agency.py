@@ -12,14 +12,14 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import LOC, OTHER_LOC, make_client
-from spec_check import check_response
 
 from ghlops.sandbox import Sandbox
 from ghlops.sandbox.app import AUTH_CLASS_NOT_ALLOWED, USER_TYPE_MISMATCH, admitted_tokens
 from ghlops.sandbox.context import RequestContext
 from ghlops.sandbox.routing import Route, Router
 from ghlops.sandbox.spec import default_library
+from tests.helpers.sandbox import LOC, OTHER_LOC, make_client
+from tests.helpers.spec_check import check_response
 
 COMPANY = "tDtDnQdgm2LXpyiqYvZ6"
 OTHER_COMPANY = "Xq1wErTy2uIoPaSdFgH3"

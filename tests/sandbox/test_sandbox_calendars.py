@@ -7,9 +7,9 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import BASE_URL, LOC, OTHER_LOC, make_client, spec_hook
 
 from ghlops.sandbox import Sandbox
+from tests.helpers.sandbox import BASE_URL, LOC, OTHER_LOC, make_client, spec_hook
 
 VERSION = "2021-04-15"
 GROUPS = "/calendars/groups"

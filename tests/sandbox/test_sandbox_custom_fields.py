@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import LOC
 
 from ghlops.sandbox import Sandbox
+from tests.helpers.sandbox import LOC
 
 FIELDS = f"/locations/{LOC}/customFields"
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import httpx
-from conftest import LOC
 
 from ghlops.sandbox import Sandbox
+from tests.helpers.sandbox import LOC
 
 VALUES = f"/locations/{LOC}/customValues"
 

@@ -13,11 +13,11 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import LOC, OTHER_LOC, make_client
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
-from spec_check import BASE_URI, registry
 
 from ghlops.sandbox import Sandbox
+from tests.helpers.sandbox import LOC, OTHER_LOC, make_client
+from tests.helpers.spec_check import BASE_URI, registry
 
 CREATE = "/funnels/lookup/redirect"
 LIST = "/funnels/lookup/redirect/list"

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from conftest import LOC, OTHER_LOC, make_client
 
 from ghlops.sandbox import Sandbox, SandboxHTTPServer
+from tests.helpers.sandbox import LOC, OTHER_LOC, make_client
 
 
 @pytest.fixture

@@ -9,11 +9,11 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import LOC, OTHER_LOC, make_client
 
 from ghlops.sandbox import Sandbox
 from ghlops.sandbox.app import AUTH_CLASS_NOT_ALLOWED, USER_TYPE_MISMATCH
 from ghlops.sandbox.handlers.oauth import DEFAULT_SCOPE
+from tests.helpers.sandbox import LOC, OTHER_LOC, make_client
 
 COMPANY = "tDtDnQdgm2LXpyiqYvZ6"
 OTHER_COMPANY = "Xq1wErTy2uIoPaSdFgH3"

@@ -17,15 +17,15 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import LOC, OTHER_LOC, VERSION
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
-from spec_check import check_response
 
 from ghlops.sandbox import Sandbox
 from ghlops.sandbox.handlers import all_extensions, all_routes
 from ghlops.sandbox.handlers.opportunities import DELETE_ANSWER, PIPELINE_ANSWER
 from ghlops.sandbox.routing import Router, RouteTable
 from ghlops.sandbox.spec import default_library
+from tests.helpers.sandbox import LOC, OTHER_LOC, VERSION
+from tests.helpers.spec_check import check_response
 
 PIPELINES = "/opportunities/pipelines"
 UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"

@@ -6,9 +6,8 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from conftest import LOC, make_client
-
 from ghlops.sandbox import Sandbox
+from tests.helpers.sandbox import LOC, make_client
 
 
 def test_state_and_tokens_survive_reopen(tmp_path: Path) -> None:

@@ -10,11 +10,11 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import BASE_URL, LOC, OTHER_LOC, VERSION, make_client
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
-from spec_check import BASE_URI, check_response, registry, undocumented_fields
 
 from ghlops.sandbox import Sandbox
+from tests.helpers.sandbox import BASE_URL, LOC, OTHER_LOC, VERSION, make_client
+from tests.helpers.spec_check import BASE_URI, check_response, registry, undocumented_fields
 
 OBJECT_ID = re.compile(r"[0-9a-f]{24}")
 ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")

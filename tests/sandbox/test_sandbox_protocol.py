@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import BASE_URL, LOC, OTHER_LOC, make_client
-from spec_check import check_response
 
 from ghlops.sandbox import Sandbox, SandboxRequest, SandboxResponse, json_response
+from tests.helpers.sandbox import BASE_URL, LOC, OTHER_LOC, make_client
+from tests.helpers.spec_check import check_response
 
 TAGS = f"/locations/{LOC}/tags"
 UNAUTHORIZED = {

@@ -8,13 +8,13 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
-from spec_check import check_response, documents
 
 from ghlops.sandbox import ids
 from ghlops.sandbox.handlers import all_kinds, all_routes
 from ghlops.sandbox.routing import Route, Router, RouteTable
 from ghlops.sandbox.spec import SchemaAt, SpecLibrary, default_library
 from ghlops.sandbox.validation import Validator
+from tests.helpers.spec_check import check_response, documents
 
 LOCATION_ROUTES = {
     ("GET", "/locations/{locationId}/tags"),

@@ -17,19 +17,19 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import BASE_URL, LOC, OTHER_LOC, VERSION
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
-from spec_check import (
+
+from ghlops.sandbox import Sandbox
+from tests.helpers.sandbox import BASE_URL, LOC, OTHER_LOC, VERSION
+from tests.helpers.spec_check import (
     BASE_URI,
     check_response,
     documents,
     response_schema_uri,
     undocumented_fields,
 )
-
-from ghlops.sandbox import Sandbox
 
 ZONES = "/store/shipping-zone"
 CARRIERS = "/store/shipping-carrier"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import httpx
-from conftest import LOC, OTHER_LOC, make_client
 
 from ghlops.sandbox import Sandbox
+from tests.helpers.sandbox import LOC, OTHER_LOC, make_client
 
 TAGS = f"/locations/{LOC}/tags"
 FIRESTORE_ID = re.compile(r"[A-Za-z0-9]{20}")

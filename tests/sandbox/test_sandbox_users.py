@@ -6,9 +6,9 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import LOC, OTHER_LOC
 
 from ghlops.sandbox import Sandbox
+from tests.helpers.sandbox import LOC, OTHER_LOC
 
 ANA = "ocQHyuzHvysMo5N5VsXc"
 

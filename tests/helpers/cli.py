@@ -1,0 +1,51 @@
+"""Helpers of the CLI and integration tests: the example projects, the in-process CLI runner, a
+sandbox over HTTP, and recording the requests of the sandboxes a CLI run opens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from ghlops.cli.main import cli
+from ghlops.sandbox import Sandbox
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+EXAMPLES = ROOT / "examples"
+
+
+@dataclass
+class Runner:
+    """Runs the ghlops CLI in-process with ``-C directory``."""
+
+    directory: Path
+
+    def __call__(
+        self, *args: str, input: str | None = None, env: dict[str, str | None] | None = None
+    ) -> Result:
+        runner = CliRunner(env=env)
+        return runner.invoke(
+            cli, ["-C", str(self.directory), *args], input=input, catch_exceptions=False
+        )
+
+
+@dataclass
+class HttpSandbox:
+    sandbox: Sandbox
+    url: str
+
+
+def record_sandbox_requests(monkeypatch: pytest.MonkeyPatch, middleware: Any) -> None:
+    """Make every Sandbox the CLI opens during the test run ``middleware`` on each request
+    (CLI runs build their own Sandbox, so tests cannot reach it otherwise)."""
+    import ghlops.sandbox
+
+    class RecordingSandbox(Sandbox):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.middleware.append(middleware)
+
+    monkeypatch.setattr(ghlops.sandbox, "Sandbox", RecordingSandbox)
