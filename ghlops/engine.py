@@ -414,6 +414,14 @@ class Session:
         except ConfigError as exc:
             return LocationPlan("agency", agency.company_id, error=str(exc))
 
+    def _location(self, location_id: str) -> LocationConfig:
+        """The project's location with this id: plans and results are keyed by id, never by
+        name (a location may be called "agency")."""
+        for location in self.project.locations:
+            if location.id == location_id:
+                return location
+        raise ConfigError(f"no location with id {location_id} in ghlops.yaml")
+
     def budget_problems(self, plan: Plan) -> list[str]:
         """Locations whose apply needs more calls than their daily budget has left.
 
@@ -454,8 +462,8 @@ class Session:
             if not loc_plan.changes:
                 return LocationResult(loc_plan.name, loc_plan.location_id, ())
             try:
-                with self.location_client(self.project.location(loc_plan.name)) as client:
-                    location = self.project.location(loc_plan.name)
+                location = self._location(loc_plan.location_id)
+                with self.location_client(location) as client:
                     return apply_location(
                         loc_plan,
                         client,

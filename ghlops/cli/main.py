@@ -6,7 +6,13 @@ group defined in :mod:`ghlops.cli.app`.
 
 from __future__ import annotations
 
-from ghlops.cli import export_cmd, misc, plan_apply, sandbox_cmd  # noqa: F401  (registers the commands)
+from ghlops.cli import (  # noqa: F401  (registers the commands)
+    export_cmd,
+    misc,
+    plan_apply,
+    sandbox_cmd,
+    saved,
+)
 from ghlops.cli.app import cli
 
 __all__ = ["cli", "main"]

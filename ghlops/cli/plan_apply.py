@@ -6,7 +6,7 @@ import functools
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +21,6 @@ from ghlops.cli.common import (
     target_options,
 )
 from ghlops.cli.output import Progress, echo
-from ghlops.errors import ConfigError
 from ghlops.plan import planfile
 from ghlops.plan.changes import ACTION_SYMBOLS, Action, Plan
 from ghlops.plan.safety import check_plan
@@ -30,7 +29,6 @@ from ghlops.settings import DEFAULT_PARALLELISM
 if TYPE_CHECKING:  # imported lazily (pydantic, httpx, the registry): --help starts fast
     from ghlops.apply.applier import LocationResult, Outcome
     from ghlops.engine import Session
-    from ghlops.manifest.loader import DesiredState
     from ghlops.manifest.project import Project
 
 # -- validate ----------------------------------------------------------------------------------
@@ -186,17 +184,6 @@ def enforce(plan: Plan, project: Project, options: RunOptions) -> bool:
     return ok
 
 
-def selection_record(
-    options: RunOptions, states: Sequence[DesiredState], agency: bool
-) -> dict[str, Any]:
-    """What a saved plan covers, so its apply re-plans exactly that."""
-    return {
-        "locations": [s.location.name for s in states],
-        "kinds": options.selection.kind_list(),
-        "agency": agency,
-    }
-
-
 def run_plan(
     obj: Context,
     options: RunOptions,
@@ -227,11 +214,19 @@ def run_plan(
     else:
         echo(render_plan(plan, color=obj.color, expand=options.expand), nl=False)
     if out is not None:
+        from ghlops.cli.saved import flags_record, saved_hint, selection_record, target_record
+        from ghlops.manifest.files import project_files
+
         document = planfile.plan_document(
-            plan, selection_record(options, states, agency is not None), show_secrets=False
+            plan,
+            selection_record(options, states, agency is not None),
+            show_secrets=False,
+            target=target_record(options),
+            flags=flags_record(options),
+            project_files=project_files(project),
         )
         planfile.save(obj.directory / out, document)  # like git -C: relative to the project
-        echo(f"Saved the plan to {out}; apply it with: ghlops apply {out}", err=True)
+        echo(saved_hint(obj, out, document), err=True)
     safe = enforce(plan, project, options)
     if plan.failed or not safe:
         return EXIT_ERROR
@@ -291,7 +286,7 @@ def plan(
 _PAST = {"create": "created", "update": "updated", "replace": "replaced", "delete": "deleted"}
 
 
-def _report(obj: Context) -> Any:
+def report_outcomes() -> Any:
     lock = threading.Lock()  # locations apply in parallel: one line at a time
 
     def on_outcome(location: str, outcome: Outcome) -> None:
@@ -350,7 +345,7 @@ def run_apply(obj: Context, options: RunOptions, auto_approve: bool) -> int:
 
     project = load_project(obj.directory)
     states, agency = load_states(project, options.selection)
-    with apply_lock(project.root, warn=_warn), session_for(project, options) as session:
+    with apply_lock(project.root, warn=warn), session_for(project, options) as session:
         with Progress(len(states), "Planning") as bar:
             the_plan = session.plan(states, agency, progress=bar.advance)
         echo(render_plan(the_plan, color=obj.color, expand=options.expand), nl=False)
@@ -363,82 +358,9 @@ def run_apply(obj: Context, options: RunOptions, auto_approve: bool) -> int:
             echo("Apply cancelled; nothing was changed.", err=True)
             return EXIT_ERROR
         echo("")
-        results = session.apply(the_plan, on_outcome=_report(obj))
+        results = session.apply(the_plan, on_outcome=report_outcomes())
     text, code = summarise(results)
     echo(text, err=code != EXIT_OK)
-    return code
-
-
-def run_apply_saved(obj: Context, options: RunOptions, path: Path, all_or_nothing: bool) -> int:
-    """Apply a saved plan: only what was reviewed, only where nothing moved since."""
-    from ghlops.apply.applier import LocationResult
-    from ghlops.apply.lock import apply_lock
-    from ghlops.manifest.loader import load_all
-    from ghlops.manifest.project import load_project
-    from ghlops.render.text import render_plan
-
-    saved = planfile.load(obj.directory / path, shown=path)  # like git -C: relative to -C
-    if saved.applied:
-        echo(
-            f"{path} was already applied at {saved.applied.get('at')} (plan {saved.plan_id}); "
-            "nothing to do. Plan again to see what differs now."
-        )
-        return EXIT_OK
-    project = load_project(obj.directory)
-    record = saved.selection
-    names = [str(n) for n in record.get("locations") or []]
-    kinds = record.get("kinds")
-    selection = Selection(
-        locations=tuple(names) if names else ("\x00none",),
-        kinds=tuple(kinds) if isinstance(kinds, list) else (),
-    )
-    missing = [n for n in names if n not in project.location_names]
-    if missing:
-        raise ConfigError(
-            f"{path}: location(s) {', '.join(missing)} are not in ghlops.yaml any more; plan again"
-        )
-    options = replace(options, selection=selection)
-    states = load_all(project, [project.location(n) for n in names]) if names else []
-    _, agency = load_states(project, selection) if record.get("agency") else ([], None)
-    with apply_lock(project.root, warn=_warn), session_for(project, options) as session:
-        now = session.plan(states, agency)
-        by_name = {loc.name: loc for loc in now.all}
-        keep: list[str] = []
-        refused: list[LocationResult] = []
-        for loc in saved.locations():
-            current = by_name.get(loc.name)
-            if current is None:
-                reasons = ["it was not planned again"]
-            elif current.error:
-                reasons = [f"its live state could not be read: {current.error}"]
-            else:
-                reasons = planfile.stale_reasons(loc, current)
-            if reasons:
-                refused.append(
-                    LocationResult(loc.name, loc.location_id, (), error="; ".join(reasons))
-                )
-                echo(f"Refused {loc.name}: {'; '.join(reasons)}", err=True)
-            else:
-                keep.append(loc.name)
-        if refused and all_or_nothing:
-            echo("Apply refused (--all-or-nothing): nothing was changed.", err=True)
-            return EXIT_ERROR
-        todo = Plan(
-            tuple(loc for loc in now.locations if loc.name in keep),
-            now.agency if now.agency and "agency" in keep else None,
-        )
-        echo(render_plan(todo, color=obj.color, expand=options.expand), nl=False)
-        if not enforce(todo, project, options) or not within_budget(session, todo):
-            echo("Apply refused; nothing was changed.", err=True)
-            return EXIT_ERROR
-        results = [*refused]
-        if todo.has_changes:
-            echo("")
-            results += session.apply(todo, on_outcome=_report(obj))
-    text, code = summarise(results)
-    echo(text, err=code != EXIT_OK)
-    done = [r.name for r in results if r.changed_anything or (not r.failed and r.name in keep)]
-    saved.mark_applied({"exit_code": code, "applied": done, "refused": [r.name for r in refused]})
     return code
 
 
@@ -449,7 +371,7 @@ def within_budget(session: Session, plan: Plan) -> bool:
     return not problems
 
 
-def _warn(message: str) -> None:
+def warn(message: str) -> None:
     echo(f"Warning: {message}", err=True)
 
 
@@ -487,17 +409,21 @@ def apply(
 ) -> None:
     """Plan, confirm, then make the changes in dependency order.
 
-    With PLAN (a file from 'ghlops plan --out'), apply exactly that plan without asking: each
-    location whose live state or manifests changed since is refused and named, the others are
-    applied (unless --all-or-nothing). A plan file applies once.
+    With PLAN (a file from 'ghlops plan --out'), apply exactly that plan without asking, where
+    it was planned and with the flags it was planned with: a project file changed since refuses
+    it; each location whose live state changed since is refused and named, the others are
+    applied (unless --all-or-nothing). Each location applies once; a refused one can be applied
+    later from the same file.
 
-    Exit codes: 0 all done, 1 failed before changing anything, 3 partly applied.
+    Exit codes: 0 all applied, 1 nothing applied, 3 partly applied.
     """
     if plan_file is not None:
         if not options.selection.whole_fleet or options.selection.kinds:
             raise click.UsageError(
                 "a saved plan decides the locations and kinds; drop the selection options"
             )
+        from ghlops.cli.saved import run_apply_saved
+
         ctx.exit(run_apply_saved(ctx.obj, options, plan_file, all_or_nothing))
     if all_or_nothing:
         raise click.UsageError("--all-or-nothing goes with a saved plan file")

@@ -1,10 +1,23 @@
 """Saved plans: ``ghlops plan --out plan.json`` and ``ghlops apply plan.json``.
 
-A plan file is the JSON plan plus, per location, the digest of the live state it was computed
-from and of the rendered manifests, a checksum of its changes, and a unique id. It holds no
-tokens, and secret-looking values are masked (the checksum is computed before masking, so the
-apply can still verify that it would do exactly what was reviewed). Files are written
-atomically. Once applied, the file records it, and applying it again does nothing.
+A plan file is the JSON plan plus what it takes to apply it exactly as reviewed:
+
+- ``target``: where it was planned (the embedded sandbox, or an API base URL: GHL's or a
+  sandbox's); the apply goes there, and a different ``--sandbox``/``--base-url`` is an error;
+- ``flags``: the options that shaped it (``--force``, ``--allow``, ``--deny``,
+  ``--allow-destroy-opportunities`` and the selection: ``--location``, ``--kind``, ``--shard``…);
+  the apply uses them;
+- ``ghlops_version`` and ``project_files``: a digest of every project file the plan read
+  (``ghlops.yaml`` and the bundle files); a changed file refuses the whole plan, naming it;
+- per location (keyed by its id, never its name; the agency apart): the digest of the live state
+  it was computed from and of the rendered manifests, and a checksum of its changes;
+- ``refusals`` and ``allowed``: what the safety checks refused, or let through because of a flag;
+- ``applied``: per location, when its changes were attempted. A location is applied once; one
+  that was refused or not reached can be applied later from the same file.
+
+It holds no tokens, and secret-looking values are masked (the checksum is computed before
+masking, so the apply can still verify that it would do exactly what was reviewed). Files are
+written atomically.
 """
 
 from __future__ import annotations
@@ -12,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,10 +34,13 @@ from typing import Any
 from ghlops import __version__
 from ghlops.errors import ConfigError
 from ghlops.fileio import write_atomic
-from ghlops.plan.changes import FORMAT_VERSION, LocationPlan, Plan
+from ghlops.plan.changes import LocationPlan, Plan
 from ghlops.secrets import mask_change_data
 
 FILE_KIND = "ghlops-plan"
+# the plan file's own format: 2 added target, flags, project_files, refusals, per-location applied
+FILE_FORMAT = "2"
+EMBEDDED = "embedded-sandbox"
 
 
 def changes_checksum(loc: LocationPlan) -> str:
@@ -36,7 +52,15 @@ def changes_checksum(loc: LocationPlan) -> str:
 
 
 def plan_document(
-    plan: Plan, selection: Mapping[str, Any], *, show_secrets: bool = False
+    plan: Plan,
+    selection: Mapping[str, Any],
+    *,
+    show_secrets: bool = False,
+    target: Mapping[str, Any] | None = None,
+    flags: Mapping[str, Any] | None = None,
+    project_files: Mapping[str, str] | None = None,
+    refusals: Sequence[Mapping[str, Any]] = (),
+    allowed: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     data = plan.to_data()
     for loc_plan, loc_data in zip(plan.all, [*data["locations"], data["agency"]], strict=False):
@@ -49,12 +73,17 @@ def plan_document(
             loc_data["changes"] = [mask_change_data(c) for c in loc_data["changes"]]
     return {
         "kind": FILE_KIND,
-        "format_version": FORMAT_VERSION,
+        "format_version": FILE_FORMAT,
         "plan_id": str(uuid.uuid4()),
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "ghlops_version": __version__,
+        "target": dict(target or {"mode": EMBEDDED}),
+        "flags": dict(flags or {}),
+        "project_files": dict(project_files or {}),
         "selection": dict(selection),
-        "applied": None,
+        "refusals": [dict(r) for r in refusals],
+        "allowed": [dict(a) for a in allowed],
+        "applied": {},
         **{k: v for k, v in data.items() if k != "format_version"},
     }
 
@@ -71,6 +100,16 @@ class SavedLocation:
     desired_digest: str
     changes_checksum: str
     has_changes: bool
+    agency: bool = False
+
+    @property
+    def key(self) -> str:
+        """The location's key in ``applied``: by id, and the agency apart from any location."""
+        return f"{'agency' if self.agency else 'location'}:{self.location_id}"
+
+    @property
+    def label(self) -> str:
+        return "the agency" if self.agency else f"{self.name} ({self.location_id})"
 
 
 @dataclass
@@ -83,19 +122,37 @@ class SavedPlan:
         return str(self.document["plan_id"])
 
     @property
-    def applied(self) -> Mapping[str, Any] | None:
+    def applied(self) -> dict[str, Any]:
+        """Per location key (``SavedLocation.key``): when and how its changes were attempted."""
         value = self.document.get("applied")
-        return value if isinstance(value, Mapping) else None
+        if not isinstance(value, dict):
+            value = self.document["applied"] = {}
+        return value
 
     @property
     def selection(self) -> Mapping[str, Any]:
         value = self.document.get("selection")
         return value if isinstance(value, Mapping) else {}
 
+    @property
+    def target(self) -> Mapping[str, Any]:
+        value = self.document.get("target")
+        return value if isinstance(value, Mapping) else {}
+
+    @property
+    def flags(self) -> Mapping[str, Any]:
+        value = self.document.get("flags")
+        return value if isinstance(value, Mapping) else {}
+
+    @property
+    def project_files(self) -> Mapping[str, str]:
+        value = self.document.get("project_files")
+        return value if isinstance(value, Mapping) else {}
+
     def locations(self) -> list[SavedLocation]:
-        entries = list(self.document.get("locations") or [])
+        entries = [(e, False) for e in self.document.get("locations") or []]
         if self.document.get("agency"):
-            entries.append(self.document["agency"])
+            entries.append((self.document["agency"], True))
         return [
             SavedLocation(
                 str(e["name"]),
@@ -104,15 +161,20 @@ class SavedPlan:
                 str(e.get("desired_digest", "")),
                 str(e.get("changes_checksum", "")),
                 bool(e.get("changes")),
+                agency=agency,
             )
-            for e in entries
+            for e, agency in entries
         ]
 
-    def mark_applied(self, summary: Mapping[str, Any]) -> None:
-        self.document["applied"] = {
-            "at": datetime.now(UTC).isoformat(timespec="seconds"),
-            **summary,
-        }
+    def pending(self) -> list[SavedLocation]:
+        """Locations with changes whose changes were not attempted yet."""
+        return [loc for loc in self.locations() if loc.has_changes and loc.key not in self.applied]
+
+    def mark_applied(self, records: Mapping[str, Mapping[str, Any]]) -> None:
+        """Record locations (by key) whose changes were attempted, and save the file."""
+        at = datetime.now(UTC).isoformat(timespec="seconds")
+        for key, record in records.items():
+            self.applied[key] = {"at": at, **record}
         save(self.path, self.document)
 
 
@@ -127,10 +189,10 @@ def load(path: Path, *, shown: Path | None = None) -> SavedPlan:
         raise ConfigError(f"plan file {name} is not a ghlops plan ({exc})") from None
     if not isinstance(document, dict) or document.get("kind") != FILE_KIND:
         raise ConfigError(f"plan file {name} is not a ghlops plan (no kind: {FILE_KIND})")
-    if document.get("format_version") != FORMAT_VERSION:
+    if document.get("format_version") != FILE_FORMAT:
         raise ConfigError(
             f"plan file {name} has format {document.get('format_version')!r}; this ghlops "
-            f"reads format {FORMAT_VERSION!r}: plan again"
+            f"({__version__}) reads format {FILE_FORMAT!r}: plan again"
         )
     try:
         saved = SavedPlan(path, document)
@@ -155,3 +217,16 @@ def stale_reasons(saved: SavedLocation, now: LocationPlan) -> list[str]:
     if not reasons and saved.changes_checksum != changes_checksum(now):
         reasons.append("the changes computed now differ from the reviewed ones")
     return reasons
+
+
+def changed_files(saved: Mapping[str, str], now: Mapping[str, str]) -> list[str]:
+    """Project files that differ between two ``project_files`` digests, with what happened."""
+    out = []
+    for name in sorted(set(saved) | set(now)):
+        if name not in now:
+            out.append(f"{name} (removed)")
+        elif name not in saved:
+            out.append(f"{name} (added)")
+        elif saved[name] != now[name]:
+            out.append(f"{name} (changed)")
+    return out

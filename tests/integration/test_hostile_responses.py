@@ -277,7 +277,7 @@ def test_a_saved_plan_is_refused_when_ids_moved(project: Path, http_sandbox: Htt
     result = run(project, http_sandbox.url, "apply", "plan.json")
     no_crash(result)
     assert result.exit_code == 1, result.output
-    assert "Refused clinic-0:" in result.stderr
+    assert "Refused clinic-0 (" in result.stderr
     assert OLD_TAG in tags_of(sb)
 
 

@@ -254,16 +254,16 @@ def test_deleting_a_pipeline_with_the_flag_deletes_its_opportunities(project: Ru
     assert_clean(project)  # nothing left to delete: no flag needed any more
 
 
-def test_a_saved_plan_needs_the_flag_again_to_delete_a_pipeline(project: Runner) -> None:
+def test_a_saved_plan_records_the_flag_and_applies_with_it(project: Runner) -> None:
     prune_project(project)
+    refused = project("plan", "--sandbox", "--out", "reviewed.json")
+    assert refused.exit_code == 1 and FLAG in refused.stderr
     saved = project("plan", "--sandbox", "--out", "reviewed.json", FLAG)
     assert saved.exit_code == 0, saved.output
-    before = state(project)
-    refused = project("apply", "--sandbox", "--auto-approve", "reviewed.json")
-    assert refused.exit_code == 1
-    assert "clinic: 'Old Promotions'" in refused.stderr and FLAG in refused.stderr
-    assert state(project) == before
-    done = project("apply", "--sandbox", "--auto-approve", "reviewed.json", FLAG)
+    assert f"with {FLAG})" in saved.stderr
+    reviewed = json.loads((project.directory / "reviewed.json").read_text())
+    assert reviewed["flags"]["allow_destroy_opportunities"] is True
+    done = project("apply", "reviewed.json")  # as reviewed: the flag is in the file
     assert done.exit_code == 0, done.output
     assert "Old Promotions" not in [p["name"] for p in state(project)[0]]
     assert "ed" not in where(project)

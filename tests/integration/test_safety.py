@@ -85,48 +85,62 @@ def test_saved_plan_applies_unchanged_locations_and_refuses_moved_ones(fleet: Pa
     assert planned.exit_code == 0, planned.output
     assert "Saved the plan to plan.json" in planned.stderr
     document = json.loads((fleet / "plan.json").read_text())
-    assert document["kind"] == "ghlops-plan" and document["applied"] is None
+    assert document["kind"] == "ghlops-plan" and document["applied"] == {}
     assert document["summary"]["update"] == 5
     assert "sbx-" not in (fleet / "plan.json").read_text(), "no token in the plan file"
 
     # someone edits south's greeting in the UI between plan and apply
     with sandbox(fleet) as sb:
         value_id = sb.objects(IDS["south"], "customValues")[0]["id"]
-    ui(
-        fleet,
-        "south",
-        "PUT",
-        f"/locations/{{loc}}/customValues/{value_id}",
-        {"name": "Greeting", "value": "Howdy"},
-    )
+    greeting = f"/locations/{{loc}}/customValues/{value_id}"
+    ui(fleet, "south", "PUT", greeting, {"name": "Greeting", "value": "Howdy"})
 
-    applied = run(fleet, "apply", "plan.json", "--sandbox")
+    applied = run(fleet, "apply", "plan.json")
     assert applied.exit_code == 3, applied.output
-    assert "Refused south: its live state changed since the plan (customValues)" in applied.stderr
+    assert (
+        f"Refused south ({IDS['south']}): its live state changed since the plan (customValues)"
+        in applied.stderr
+    )
     assert "Apply: 4 change(s) made" in applied.output
     with sandbox(fleet) as sb:
         values = {n: sb.objects(IDS[n], "customValues")[0]["value"] for n in NAMES}
     assert values["south"] == "Howdy"
     assert values["north"] == "Welcome to north"
+    applied_to = json.loads((fleet / "plan.json").read_text())["applied"]
+    assert set(applied_to) == {f"location:{IDS[n]}" for n in NAMES if n != "south"}
 
-    again = run(fleet, "apply", "plan.json", "--sandbox")
-    assert again.exit_code == 0
-    assert "plan.json was already applied at" in again.stdout
-    assert json.loads((fleet / "plan.json").read_text())["applied"]["refused"] == ["south"]
+    # south is still refused while its live state differs; the others are not applied twice
+    again = run(fleet, "apply", "plan.json")
+    assert again.exit_code == 1, again.output
+    assert f"north ({IDS['north']}): already applied at" in again.stderr
+    assert "No changes" not in again.output
+    assert "Apply: 0 change(s) made" in again.output
+
+    # the UI edit is undone: the same file now applies south, and only south
+    ui(fleet, "south", "PUT", greeting, {"name": "Greeting", "value": "Hello south"})
+    fixed = run(fleet, "apply", "plan.json")
+    assert fixed.exit_code == 0, fixed.output
+    assert "Apply: 1 change(s) made, 0 failed" in fixed.output
+    with sandbox(fleet) as sb:
+        assert sb.objects(IDS["south"], "customValues")[0]["value"] == "Welcome to south"
+    last = run(fleet, "apply", "plan.json")
+    assert last.exit_code == 0
+    assert "every location with changes was already applied" in last.stdout
 
 
-def test_all_or_nothing_and_changed_manifests(fleet: Path) -> None:
+def test_all_or_nothing(fleet: Path) -> None:
     set_greeting(fleet, "Hi")
     assert run(fleet, "plan", "--sandbox", "--out", "plan.json").exit_code == 0
-    set_greeting(fleet, "Hey", old="Hi")  # the manifests move after the review
-    result = run(fleet, "apply", "plan.json", "--sandbox", "--all-or-nothing")
+    ui(fleet, "north", "POST", "/locations/{loc}/tags", {"name": "from-the-ui"})
+    result = run(fleet, "apply", "plan.json", "--all-or-nothing")
     assert result.exit_code == 1
-    assert (
-        "Refused north: its manifests (or their variables) changed since the plan" in result.stderr
+    assert f"Refused north ({IDS['north']}): its live state changed since the plan (tags)" in (
+        result.stderr
     )
     assert "Apply refused (--all-or-nothing): nothing was changed." in result.stderr
     with sandbox(fleet) as sb:
-        assert sb.objects(IDS["north"], "customValues")[0]["value"] == "Hello north"
+        assert sb.objects(IDS["south"], "customValues")[0]["value"] == "Hello south"
+    assert json.loads((fleet / "plan.json").read_text())["applied"] == {}
 
 
 def test_a_damaged_or_foreign_plan_file_is_a_clear_error(fleet: Path) -> None:

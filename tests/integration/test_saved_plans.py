@@ -1,0 +1,272 @@
+"""Saved plans you can hand to CI: a plan file records where and how it was made (target, flags,
+ghlops version, project files, locations by id) and its apply uses that, once per location."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from ghlops.cli.main import cli
+from ghlops.sandbox import Sandbox
+from tests.helpers.cli import HttpSandbox
+from tests.integration.test_safety import IDS, NAMES, sandbox, set_greeting, tags_of, ui
+
+TOKENS = {f"GHL_TOKEN_{n.upper()}": f"pit-test-{n}-000001" for n in NAMES}
+
+
+def run(root: Path, *args: str, env: dict[str, str | None] | None = None) -> Result:
+    runner = CliRunner(env={"GHLOPS_BASE_URL": None, **(env or {})})
+    return runner.invoke(cli, ["-C", str(root), *args], catch_exceptions=False)
+
+
+def write_fleet(root: Path, policy: str = "", token_env: bool = False) -> None:
+    (root / "bundles").mkdir(parents=True, exist_ok=True)
+    lines = ["version: 1", "defaults: {bundles: [bundles]}", "policy:", "  prune: [tags]"]
+    lines += [f"  {line}" for line in policy.splitlines() if line]
+    lines.append("locations:")
+    for n in NAMES:
+        token = f", tokenEnv: GHL_TOKEN_{n.upper()}" if token_env else ""
+        lines.append(f"  - {{name: {n}, id: {IDS[n]}{token}}}")
+    (root / "ghlops.yaml").write_text("\n".join(lines) + "\n")
+    tags = "\n".join(f"  - name: tag-{i:02d}" for i in range(12))
+    (root / "bundles" / "tags.yaml").write_text(f"tags:\n{tags}\n")
+    (root / "bundles" / "values.yaml").write_text(
+        "customValues:\n  - name: Greeting\n    value: Hello {{ location.name }}\n"
+    )
+
+
+@pytest.fixture
+def fleet(tmp_path: Path) -> Path:
+    root = tmp_path / "fleet"
+    write_fleet(root)
+    assert run(root, "apply", "--sandbox", "--auto-approve").exit_code == 0
+    return root
+
+
+def document(root: Path, name: str = "plan.json") -> dict[str, object]:
+    data = json.loads((root / name).read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+def greetings(root: Path) -> dict[str, str]:
+    with sandbox(root) as sb:
+        return {n: sb.objects(IDS[n], "customValues")[0]["value"] for n in NAMES}
+
+
+# -- target ------------------------------------------------------------------------------------
+
+
+def test_a_sandbox_plan_applies_to_the_sandbox_without_sandbox_flag(fleet: Path) -> None:
+    set_greeting(fleet, "Welcome to")
+    planned = run(fleet, "plan", "--sandbox", "--out", "plan.json")
+    assert planned.exit_code == 0, planned.output
+    assert document(fleet)["target"] == {"mode": "embedded-sandbox"}
+    # the hint repeats nothing the file knows: no --sandbox
+    hint = next(line for line in planned.stderr.splitlines() if "apply it with:" in line)
+    assert hint.endswith(f"apply it with: ghlops -C {fleet} apply plan.json")
+    assert "planned against the embedded sandbox" in planned.stderr
+
+    # a conflicting target on the command line is an error naming both, and nothing is sent
+    wrong = run(fleet, "apply", "plan.json", "--base-url", "http://127.0.0.1:9")
+    assert wrong.exit_code == 1
+    assert "was planned against the embedded sandbox (--sandbox)" in wrong.stderr
+    assert "--base-url http://127.0.0.1:9" in wrong.stderr
+    env_wrong = run(fleet, "apply", "plan.json", env={"GHLOPS_BASE_URL": "https://example.com"})
+    assert env_wrong.exit_code == 1 and "--base-url https://example.com" in env_wrong.stderr
+    assert greetings(fleet)["north"] == "Hello north"
+
+    applied = run(fleet, "apply", "plan.json")  # no --sandbox, no token: the sandbox it is
+    assert applied.exit_code == 0, applied.output
+    assert greetings(fleet) == {n: f"Welcome to {n}" for n in NAMES}
+    assert run(fleet, "apply", "plan.json", "--sandbox").exit_code == 0  # the same target: fine
+
+
+def test_a_url_plan_applies_to_its_url_and_refuses_another_target(
+    tmp_path: Path, http_sandbox: HttpSandbox
+) -> None:
+    root = tmp_path / "fleet"
+    write_fleet(root, token_env=True)
+    for n in NAMES:
+        http_sandbox.sandbox.provision_location(IDS[n], token=TOKENS[f"GHL_TOKEN_{n.upper()}"])
+    env: dict[str, str | None] = dict(TOKENS)
+    planned = run(root, "plan", "--base-url", http_sandbox.url + "/", "--out", "p.json", env=env)
+    assert planned.exit_code == 0, planned.output
+    assert document(root, "p.json")["target"] == {"mode": "api", "base_url": http_sandbox.url}
+    assert f"planned against the API at {http_sandbox.url}" in planned.stderr
+
+    for args, named in (
+        (["--sandbox"], "--sandbox"),
+        (["--base-url", "https://services.leadconnectorhq.com"], "--base-url https://services"),
+    ):
+        refused = run(root, "apply", "p.json", *args, env=env)
+        assert refused.exit_code == 1, refused.output
+        assert f"p.json was planned against {'--base-url ' if '--base' in named else ''}" in (
+            refused.stderr
+        )
+        assert http_sandbox.url in refused.stderr and named in refused.stderr
+    assert http_sandbox.sandbox.objects(IDS["north"], "tags") == []
+    assert not (root / ".ghlops" / "sandbox.sqlite3").exists(), "the embedded sandbox untouched"
+
+    applied = run(root, "apply", "p.json", env=env)  # no --base-url: the recorded one
+    assert applied.exit_code == 0, applied.output
+    assert len(http_sandbox.sandbox.objects(IDS["north"], "tags")) == 12
+
+
+# -- flags -------------------------------------------------------------------------------------
+
+
+def test_a_forced_plan_applies_on_merge_with_plain_apply(tmp_path: Path) -> None:
+    root = tmp_path / "fleet"
+    write_fleet(root)  # default thresholds: fleetLosingPercent 20, from 5 locations
+    assert run(root, "apply", "--sandbox", "--auto-approve").exit_code == 0
+    # a routine fleet-wide prune: tag-11 goes everywhere
+    tags = root / "bundles" / "tags.yaml"
+    tags.write_text(tags.read_text().replace("  - name: tag-11\n", ""))
+
+    refused = run(root, "plan", "--sandbox", "--out", "plan.json")
+    assert refused.exit_code == 1
+    assert "5 of 5 locations would lose something" in refused.stderr
+    not_forced = run(root, "apply", "plan.json")
+    assert not_forced.exit_code == 1
+    assert "--force" in not_forced.stderr and "tag-11" in tags_of(root, "north")
+    # the flag cannot be added at apply time: a reviewed plan applies as it was reviewed
+    added = run(root, "apply", "plan.json", "--force")
+    assert added.exit_code == 1
+    assert "plan.json was planned with no flags, but this apply was given --force" in added.stderr
+
+    forced = run(root, "plan", "--sandbox", "--force", "--out", "plan.json")
+    assert forced.exit_code == 0, forced.output
+    assert document(root)["flags"]["force"] is True  # type: ignore[index]
+    assert "with --force); apply it with: ghlops" in forced.stderr
+    hint = next(line for line in forced.stderr.splitlines() if "apply it with:" in line)
+    assert hint.endswith(f"apply it with: ghlops -C {root} apply plan.json")
+
+    merged = run(root, "apply", "plan.json")
+    assert merged.exit_code == 0, merged.output
+    assert "Warning: --force: going past a safety threshold" in merged.stderr
+    assert all("tag-11" not in tags_of(root, n) for n in NAMES)
+
+
+def test_recorded_selection_and_gates(fleet: Path) -> None:
+    set_greeting(fleet, "Hi")
+    planned = run(
+        fleet,
+        "plan",
+        "--sandbox",
+        "-l",
+        "north",
+        "-l",
+        "south",
+        "--allow",
+        "update",
+        "--out",
+        "p.json",
+    )
+    assert planned.exit_code == 0, planned.output
+    data = document(fleet, "p.json")
+    assert data["flags"] == {
+        "force": False,
+        "allow": ["update"],
+        "deny": [],
+        "allow_destroy_opportunities": False,
+        "locations": ["north", "south"],
+        "exclude_locations": [],
+        "kinds": [],
+        "exclude_kinds": [],
+        "shard": None,
+    }
+    assert data["selection"]["location_ids"] == [IDS["north"], IDS["south"]]  # type: ignore[index]
+    assert "with --allow update --location north --location south)" in planned.stderr
+    assert run(fleet, "apply", "p.json", "--deny", "update").exit_code == 1
+    same = run(fleet, "apply", "p.json", "--allow", "update")  # the recorded flags: fine
+    assert same.exit_code == 0, same.output
+    assert greetings(fleet) == {
+        n: ("Hi" if n in ("north", "south") else "Hello") + f" {n}" for n in NAMES
+    }
+
+
+# -- the project -------------------------------------------------------------------------------
+
+
+def test_a_changed_project_refuses_the_plan_naming_the_files(fleet: Path) -> None:
+    set_greeting(fleet, "Hi")
+    assert run(fleet, "plan", "--sandbox", "--out", "plan.json").exit_code == 0
+    files = document(fleet)["project_files"]
+    assert set(files) == {"ghlops.yaml", "bundles/tags.yaml", "bundles/values.yaml"}  # type: ignore[arg-type]
+    assert document(fleet)["ghlops_version"]
+
+    set_greeting(fleet, "Hey", old="Hi")
+    (fleet / "bundles" / "more.yaml").write_text("tags:\n  - name: extra\n")
+    result = run(fleet, "apply", "plan.json")
+    assert result.exit_code == 1
+    assert (
+        "plan.json cannot be applied: the project changed since the plan: "
+        "bundles/more.yaml (added), bundles/values.yaml (changed). Nothing was applied; plan again"
+    ) in result.stderr
+    assert greetings(fleet)["north"] == "Hello north"
+    assert document(fleet)["applied"] == {}
+
+
+def test_a_location_name_pointed_at_another_id_refuses_the_plan(fleet: Path) -> None:
+    set_greeting(fleet, "Hi")
+    assert run(fleet, "plan", "--sandbox", "--out", "plan.json").exit_code == 0
+    project = fleet / "ghlops.yaml"
+    other = "Z" * 20
+    project.write_text(project.read_text().replace(IDS["north"], other))
+    result = run(fleet, "apply", "plan.json")
+    assert result.exit_code == 1
+    assert (
+        f"location north was planned for id {IDS['north']}, and ghlops.yaml now gives that "
+        f"name id {other}"
+    ) in result.stderr
+    with Sandbox(fleet / ".ghlops" / "sandbox.sqlite3") as sb:
+        assert sb.objects(other, "customValues") == []
+    assert greetings(fleet)["south"] == "Hello south"
+
+
+def test_an_old_plan_file_format_is_refused(fleet: Path) -> None:
+    assert run(fleet, "plan", "--sandbox", "--out", "plan.json").exit_code == 0
+    data = document(fleet)
+    data["format_version"] = "1"
+    (fleet / "plan.json").write_text(json.dumps(data))
+    result = run(fleet, "apply", "plan.json")
+    assert result.exit_code == 1
+    assert "plan file plan.json has format '1'" in result.stderr and "plan again" in result.stderr
+
+
+# -- locations and the agency by id ------------------------------------------------------------
+
+COMPANY = "AcmeAgencyCompany001"
+
+
+def test_a_location_called_agency_is_never_confused_with_the_agency(tmp_path: Path) -> None:
+    root = tmp_path / "agency"
+    (root / "bundles").mkdir(parents=True)
+    (root / "ghlops.yaml").write_text(
+        f"version: 1\nagency: {{companyId: {COMPANY}, tokenEnv: GHL_AGENCY_TOKEN}}\n"
+        "defaults: {bundles: [bundles]}\nlocations:\n"
+        f"  - {{name: agency, id: {IDS['north']}}}\n  - {{name: south, id: {IDS['south']}}}\n"
+    )
+    (root / "bundles" / "all.yaml").write_text(
+        "tags:\n  - name: vip\ncustomMenuLinks:\n  - title: Portal\n"
+        "    url: https://portal.example.com\n    icon: {name: tooth, fontFamily: fas}\n"
+    )
+    planned = run(root, "plan", "--sandbox", "--out", "plan.json")
+    assert planned.exit_code == 0, planned.output
+    data = document(root)
+    assert data["agency"]["id"] == COMPANY  # type: ignore[index]
+    # the location called "agency" changes live between plan and apply: it alone is refused
+    ui(root, "north", "POST", "/locations/{loc}/tags", {"name": "from-the-ui"})
+    applied = run(root, "apply", "plan.json")
+    assert applied.exit_code == 3, applied.output
+    assert f"Refused agency ({IDS['north']}): its live state changed" in applied.stderr
+    with Sandbox(root / ".ghlops" / "sandbox.sqlite3") as sb:
+        assert [t["name"] for t in sb.objects(IDS["north"], "tags")] == ["from-the-ui"]
+        assert [t["name"] for t in sb.objects(IDS["south"], "tags")] == ["vip"]
+        assert [o["title"] for o in sb.objects(COMPANY, "customMenus")] == ["Portal"]
+    applied_to = document(root)["applied"]
+    assert set(applied_to) == {f"location:{IDS['south']}", f"agency:{COMPANY}"}  # type: ignore[arg-type]
