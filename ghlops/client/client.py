@@ -32,6 +32,7 @@ from ghlops.client.errors import (
     TransportError,
     error_for,
 )
+from ghlops.client.paging import read_pages
 from ghlops.client.ratelimit import RateLimiter
 from ghlops.errors import ConfigError
 from ghlops.secrets import mask_text
@@ -39,7 +40,6 @@ from ghlops.secrets import mask_text
 DEFAULT_BASE_URL = "https://services.leadconnectorhq.com"
 DEFAULT_TIMEOUT = 30.0  # seconds per HTTP call (connect, each read); env GHLOPS_TIMEOUT
 TIMEOUT_ENV = "GHLOPS_TIMEOUT"
-MAX_LIST_ITEMS = 200_000  # a list endpoint answering more is treated as broken pagination
 log = logging.getLogger("ghlops.http")
 
 _SAFE = frozenset({"GET", "HEAD", "OPTIONS"})  # reads: no effect on the server
@@ -355,45 +355,30 @@ class GhlClient:
         *,
         version: str | None,
         items: str,
+        total: str | None = None,
         params: Mapping[str, Any] | None = None,
         page_size: int = 100,
         style: str = "offset",
     ) -> list[Any]:
-        """Read every page of a list endpoint.
+        """Read every page of a list endpoint (see :func:`ghlops.client.paging.read_pages`).
 
-        ``items`` is a dotted path to the list in the body (``"products"``, ``"data.data"``).
-        ``style`` is ``"offset"`` (limit/offset) or ``"skip"`` (skip/limit). Stops at the first
-        short page, so one page is one call when everything fits. A server that answers the
-        same full page again (ignoring the offset) or more than ``MAX_LIST_ITEMS`` items is
-        broken: InvalidResponseError, rather than a partial list or an endless loop.
+        ``items`` is a dotted path to the list in the body, ``total`` one to the number of
+        items the answer reports (paging goes on until that many are read, whatever the page
+        size GHL actually serves). ``style`` is ``"offset"`` (limit/offset) or ``"skip"``.
         """
-        offset_name = "skip" if style == "skip" else "offset"
-        collected: list[Any] = []
-        offset = 0
-        previous: list[Any] | None = None
-        while True:
-            query = {**(params or {}), "limit": page_size, offset_name: offset}
-            body = self.request("GET", path, version=version, params=query)
-            page = _dig(body, items)
-            if not isinstance(page, list):
-                raise InvalidResponseError("GET", path, 200, f"no list at {items!r} in the body")
-            if page and page == previous:
-                raise InvalidResponseError(
-                    "GET",
-                    path,
-                    200,
-                    f"the same page came back for {offset_name}={offset}: the API ignores "
-                    "paging, so the list cannot be read completely",
-                )
-            collected.extend(page)
-            if len(collected) > MAX_LIST_ITEMS:
-                raise InvalidResponseError(
-                    "GET", path, 200, f"more than {MAX_LIST_ITEMS} items: paging looks broken"
-                )
-            if len(page) < page_size:
-                return collected
-            previous = page
-            offset += len(page)
+
+        def fetch(query: Mapping[str, Any]) -> Any:
+            return self.request("GET", path, version=version, params=query)
+
+        return read_pages(
+            fetch,
+            path,
+            items=items,
+            total=total,
+            params=params,
+            page_size=page_size,
+            style=style,
+        )
 
 
 def masked_headers(headers: Mapping[str, str]) -> str:
@@ -428,14 +413,6 @@ def _decode(method: str, path: str, response: httpx.Response) -> Any:
         raise InvalidResponseError(
             method, path, response.status_code, "the response body is not valid JSON"
         ) from None
-
-
-def _dig(body: Any, dotted: str) -> Any:
-    for part in dotted.split("."):
-        if not isinstance(body, dict):
-            return None
-        body = body.get(part)
-    return body
 
 
 def _retry_after(response: httpx.Response) -> float | None:

@@ -39,6 +39,7 @@ class Api(Protocol):
         *,
         version: str | None,
         items: str,
+        total: str | None = None,
         params: Mapping[str, Any] | None = None,
         page_size: int = 100,
         style: str = "offset",

@@ -2,6 +2,7 @@
 
 GET|POST /locations/{locationId}/customFields, PUT|DELETE …/customFields/{id}.
 Wrappers: list ``{"customFields": [...]}``, single ``{"customField": {...}}``. No pagination.
+The list is read with ``?model=all``: without ``model`` GHL may list contact fields only.
 
 Matching: by ``fieldKey`` when the manifest gives one, else by ``model`` + ``name``.
 ``dataType`` is not in the update body, so a changed type is a replace (delete + create), which
@@ -72,8 +73,12 @@ class CustomFieldAdapter(Adapter):
         return LiveItem(self.kind, name_key, str(raw["id"]), fields, match, raw)
 
     def list_live(self, ctx: Ctx) -> list[LiveItem]:
+        # model=all: without it GHL may list contact fields only (API notes, appendix E)
         body = ctx.api.request(
-            "GET", f"/locations/{ctx.location_id}/customFields", version=self.version
+            "GET",
+            f"/locations/{ctx.location_id}/customFields",
+            version=self.version,
+            params={"model": "all"},
         )
         return [self.live_item(f) for f in body["customFields"]]
 

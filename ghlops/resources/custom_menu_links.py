@@ -68,6 +68,7 @@ class CustomMenuLinkAdapter(Adapter):
             "/custom-menus/",
             version=self.version,
             items="customMenus",
+            total="totalLinks",
             page_size=PAGE_SIZE,
             style="skip",
         )

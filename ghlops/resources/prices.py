@@ -188,6 +188,7 @@ class PriceAdapter(Adapter):
                 f"/products/{product.id}/price",
                 version=self.version,
                 items="prices",
+                total="total",
                 params={"locationId": ctx.location_id},
                 page_size=PAGE_SIZE,
             )

@@ -82,6 +82,7 @@ def list_collections(ctx: Ctx) -> list[Mapping[str, Any]]:
         COLLECTIONS_PATH,
         version=VERSION,
         items="data",
+        total="total",
         params={"altId": ctx.location_id, "altType": "location"},
         page_size=PAGE_SIZE,
     )
@@ -187,6 +188,7 @@ class ProductAdapter(Adapter):
             "/products/",
             version=self.version,
             items="products",
+            total="total",  # [{"total": n}]
             params={"locationId": ctx.location_id},
             page_size=PAGE_SIZE,
         )

@@ -75,6 +75,7 @@ class RedirectAdapter(Adapter):
             LIST_PATH,
             version=self.version,
             items="data.data",
+            total="data.count",
             params={"locationId": ctx.location_id},
             page_size=PAGE_SIZE,
         )

@@ -64,22 +64,17 @@ def location_params(ctx: Ctx) -> dict[str, str]:
 
 
 def read_all(ctx: Ctx, path: str, params: Mapping[str, Any] | None = None) -> list[Any]:
-    """Every item of a store list endpoint (``{"total", "data": [...]}``, limit/offset).
-
-    Reads until ``total`` items are collected (or a page comes back empty), so a server that
-    caps the page below ``PAGE_SIZE`` is still read to the end; one call when everything fits.
-    """
-    collected: list[Any] = []
-    while True:
-        query = {**location_params(ctx), **(params or {})}
-        query.update(limit=PAGE_SIZE, offset=len(collected))
-        body = ctx.api.request("GET", path, version=VERSION, params=query)
-        page = body["data"]
-        if not isinstance(page, list):
-            raise TypeError(f"'data' of GET {path} is not a list")
-        collected.extend(page)
-        if not page or len(collected) >= int(body["total"]):
-            return collected
+    """Every item of a store list endpoint (``{"total", "data": [...]}``, limit/offset), read
+    by the client's shared paging (bounded; pages by ``total``, so a server that caps the page
+    below ``PAGE_SIZE`` is still read to the end; one call when everything fits)."""
+    return ctx.api.paginate(
+        path,
+        version=VERSION,
+        items="data",
+        total="total",
+        params={**location_params(ctx), **(params or {})},
+        page_size=PAGE_SIZE,
+    )
 
 
 def _whole_numbers(fields: dict[str, Any]) -> dict[str, Any]:

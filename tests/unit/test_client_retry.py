@@ -18,7 +18,6 @@ import httpx
 import pytest
 
 from ghlops.client.client import (
-    MAX_LIST_ITEMS,
     GhlClient,
     RetryPolicy,
     masked_headers,
@@ -33,6 +32,7 @@ from ghlops.client.errors import (
     TransportError,
     UnprocessableError,
 )
+from ghlops.client.paging import MAX_LIST_ITEMS
 from ghlops.client.ratelimit import RateLimiter
 from ghlops.errors import ConfigError
 
