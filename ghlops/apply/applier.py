@@ -24,7 +24,7 @@ from enum import StrEnum
 from ghlops.client.errors import ApiError
 from ghlops.errors import GhlopsError
 from ghlops.plan.changes import Action, Change, LocationPlan
-from ghlops.resources.base import Adapter, Api, Ctx, DesiredItem, LiveItem
+from ghlops.resources.base import Adapter, Api, Ctx, DesiredItem, IdMap, LiveItem
 from ghlops.resources.reading import SHAPE_ERRORS, read_kind
 
 
@@ -93,6 +93,30 @@ class Ids:
         self._ids[f"{kind}/{key}"] = object_id
 
 
+@dataclass(frozen=True)
+class _Pinned:
+    """An id map where one object (a change's parent) has the id the plan bound it to."""
+
+    ids: IdMap
+    kind: str
+    key: str
+    object_id: str
+
+    def id_of(self, kind: str, key: str) -> str:
+        if (kind, key) == (self.kind, self.key):
+            return self.object_id
+        return self.ids.id_of(kind, key)
+
+
+def _for_change(ctx: Ctx, change: Change, adapter: Adapter) -> Ctx:
+    """``ctx`` for one change: a child whose plan names its parent's live id is bound to that id
+    (never to whichever object has the parent's name)."""
+    if change.parent_id is None or adapter.parent_kind is None or change.parent is None:
+        return ctx
+    pinned = _Pinned(ctx.ids or Ids({}), adapter.parent_kind, change.parent, change.parent_id)
+    return Ctx(ctx.api, ctx.location_id, live=ctx.live, ids=pinned, desired=ctx.desired)
+
+
 def apply_location(
     plan: LocationPlan,
     api: Api,
@@ -112,7 +136,10 @@ def apply_location(
             outcome = Outcome(change, Status.NOT_ATTEMPTED)
         else:
             try:
-                new_id, adopted = _execute(change, ctx, adapters[change.kind], adapters)
+                adapter = adapters[change.kind]
+                new_id, adopted = _execute(
+                    change, _for_change(ctx, change, adapter), adapter, adapters
+                )
                 if new_id:
                     ids.set(change.kind, change.key, new_id)
                 outcome = Outcome(change, Status.DONE, new_id=new_id, adopted=adopted)
@@ -258,7 +285,7 @@ def _relist(
     if adapter.parent_kind:
         if change.parent is None:
             raise GhlopsError(f"{adapter.singular} {change.key!r} has no parent")
-        parent_id = ctx.id_of(adapter.parent_kind, change.parent)
+        parent_id = change.parent_id or ctx.id_of(adapter.parent_kind, change.parent)
         live[adapter.parent_kind] = [
             p for p in live.get(adapter.parent_kind, []) if p.id == parent_id
         ]
@@ -266,14 +293,10 @@ def _relist(
 
 
 def _matching(change: Change, adapter: Adapter, live: list[LiveItem]) -> list[LiveItem]:
-    """Live objects that are the change's item, by its identities (its key within its parent,
-    for nested kinds, whose keys are ``"<parent>/<own>"``)."""
-    if change.parent is not None:
-        prefix = f"{change.parent}/"
-        own = change.key[len(prefix) :] if change.key.startswith(prefix) else change.key
-        return [i for i in live if i.parent is not None and i.key == f"{i.parent}/{own}"]
+    """Live objects that are the change's item, by its identity's natural keys (a nested kind's
+    are its own, within the parent ``_relist`` read them under)."""
     try:
         keys = set(adapter.match_keys(change.after or {}))
     except SHAPE_ERRORS:
         keys = set()
-    return [i for i in live if keys & set(i.match_keys) or i.key == change.key]
+    return [i for i in live if keys & set(i.ident.keys) or i.key == change.key]

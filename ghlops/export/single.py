@@ -153,7 +153,7 @@ def _not_ignored(
     adapter: Adapter, items: Sequence[LiveItem], policy: Policy, notes: list[str]
 ) -> list[LiveItem]:
     """The items that ``policy.ignore`` does not leave to others."""
-    kept = [live for live in items if not policy.ignores(adapter.kind, live.key)]
+    kept = [live for live in items if not policy.ignores(live.ident)]
     if len(kept) < len(items):
         notes.append(
             f"{len(items) - len(kept)} {adapter.kind} not exported: policy.ignore leaves them "
@@ -217,7 +217,7 @@ def _nested(
 ) -> list[dict[str, Any]]:
     export = state.exports.get(child.kind, ExportCtx())
     found: dict[str, dict[str, Any]] = {}
-    mine = [live for live in state.live.get(child.kind, ()) if live.parent == parent.key]
+    mine = [live for live in state.live.get(child.kind, ()) if live.parent_id == parent.id]
     for live in _not_ignored(child, mine, policy, notes):
         fields = _export_one(child, live, export, notes)
         if fields is None:

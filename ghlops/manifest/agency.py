@@ -8,6 +8,7 @@ locations that declare it (unless ``showToAllLocations``). Pure: no I/O.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from ghlops.errors import ManifestError, Problem, SourcePos
 from ghlops.manifest.loader import DesiredState
@@ -48,6 +49,14 @@ def gather(project: Project, states: Sequence[DesiredState]) -> dict[str, tuple[
                     for name in set(item.fields) | set(other.fields)
                     if item.fields.get(name) != other.fields.get(name)
                 )
+                differing += [
+                    name
+                    for name, mine, theirs in (
+                        ("protect", item.protect, other.protect),
+                        ("renamedFrom", item.renamed_from, other.renamed_from),
+                    )
+                    if mine != theirs
+                ]
                 if differing:
                     problems.append(
                         Problem(
@@ -72,9 +81,7 @@ def gather(project: Project, states: Sequence[DesiredState]) -> dict[str, tuple[
             fields = dict(item.fields)
             if not fields.get("showToAllLocations"):
                 fields["locations"] = sorted(set(members[key]))
-            items.append(
-                DesiredItem(kind, key, fields, item.match_keys, item.source, refs=item.refs)
-            )
+            items.append(replace(item, fields=fields))  # protect and renamedFrom kept
         result[kind] = tuple(items)
     if problems:
         raise ManifestError(problems)

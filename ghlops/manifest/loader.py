@@ -10,6 +10,11 @@ Merge semantics:
   once; a second declaration is an error naming both places.
 * A later bundle entry overrides an earlier one by natural key: the item is replaced whole, and
   keeps the position of its first declaration (new keys are appended in declaration order).
+* Two items whose identities are the same to GHL (the first natural key of
+  :class:`~ghlops.resources.base.Identity`, within the same parent) are an error, even when
+  their keys differ (pipeline names that differ only in letter case).
+* An item that ``policy.ignore`` names is an error at its line, naming the pattern: ghlops never
+  touches an ignored object, so declaring one could only create it again and again.
 * A kind given as ``null`` (``tags:`` with nothing under it) declares no items; so does a file
   that renders to nothing but whitespace and comments (a file that is empty before rendering is
   an error).
@@ -45,6 +50,7 @@ from ghlops.manifest.templating import (
 from ghlops.manifest.validation import validation_problems
 from ghlops.manifest.yamlload import YamlDocument, describe_type, parse_yaml, read_text
 from ghlops.models.base import ManagedSpec
+from ghlops.plan.policy import Policy
 from ghlops.resources import registry
 from ghlops.resources.base import DesiredItem
 
@@ -267,6 +273,7 @@ class _Session:
                     merged[kind][key] = item
         _flatten_children(merged)
         dynamic += _identity_problems(merged)
+        dynamic += _ignored_problems(merged, self.project.policy)
         dynamic += _reference_problems(merged)
         state = None
         if not static and not dynamic:
@@ -292,11 +299,11 @@ def _identity_problems(merged: Mapping[str, Mapping[str, DesiredItem]]) -> list[
     in letter case) would both match one live object: a duplicate the key check cannot see."""
     problems = []
     for kind, items in merged.items():
-        first: dict[str, DesiredItem] = {}
+        first: dict[tuple[str | None, str], DesiredItem] = {}
         for item in items.values():
             if not item.match_keys:
                 continue
-            other = first.setdefault(item.match_keys[0], item)
+            other = first.setdefault((item.parent, item.match_keys[0]), item)
             if other is not item:
                 singular = registry.ADAPTERS[kind].singular
                 problems.append(
@@ -306,6 +313,29 @@ def _identity_problems(merged: Mapping[str, Mapping[str, DesiredItem]]) -> list[
                         f"as '{other.key}' (first declared at {other.source or kind})",
                     )
                 )
+    return problems
+
+
+def _ignored_problems(
+    merged: Mapping[str, Mapping[str, DesiredItem]], policy: Policy
+) -> list[Problem]:
+    """Declared items that ``policy.ignore`` names: ghlops would never see their live object, so
+    every apply would create them again."""
+    problems = []
+    for kind, items in merged.items():
+        for item in items.values():
+            pattern = policy.ignored_by(item.ident)
+            if pattern is None:
+                continue
+            singular = registry.ADAPTERS[kind].singular
+            problems.append(
+                Problem(
+                    item.source or SourcePos("?"),
+                    f"{singular} '{item.ident.label}' is declared but policy.ignore.{kind} "
+                    f"pattern '{pattern}' (ghlops.yaml) names it; ghlops never touches ignored "
+                    "objects: remove the item or narrow the pattern",
+                )
+            )
     return problems
 
 

@@ -55,6 +55,9 @@ class Change:
     source: SourcePos | None = None
     parent: str | None = None  # natural key of the parent, for nested kinds
     protected: bool = False  # a delete or replace of a protected object: refused
+    # the live id of the parent, for nested kinds whose parent exists (None: the parent is
+    # created or replaced by the same apply, which binds the new id)
+    parent_id: str | None = None
 
     def to_data(self) -> dict[str, Any]:
         return {
@@ -69,6 +72,7 @@ class Change:
             "reasons": list(self.reasons),
             "source": str(self.source) if self.source else None,
             "parent": self.parent,
+            "parent_id": self.parent_id,
             "protected": self.protected,
         }
 

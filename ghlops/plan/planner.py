@@ -66,18 +66,20 @@ def diff_item(adapter: Adapter, desired: DesiredItem, live: LiveItem) -> tuple[F
 
 
 def _find_match(
+    adapter: Adapter,
     want: DesiredItem,
     index: Mapping[str, list[LiveItem]],
     claimed: set[str],
-    live: Sequence[LiveItem] = (),
-    rename_field: str = "name",
+    live: Sequence[LiveItem],
 ) -> tuple[LiveItem | None, list[LiveItem]]:
     """The live object a desired item matches, or the candidates when more than one does.
 
-    With ``renamedFrom``, a desired item that matches nothing under its new name matches the
-    live object that still has the old one, so the rename is an update of the same object.
+    Items are matched by their identity's natural keys, most specific first. With
+    ``renamedFrom``, a desired item that matches nothing under its new name matches the live
+    object that still has the old one and agrees on the kind's identity fields (a custom field's
+    model), so the rename is an update of the same object.
     """
-    for key in want.match_keys:
+    for key in want.ident.keys:
         candidates = [c for c in index.get(key, []) if c.id not in claimed]
         if len(candidates) > 1:
             return None, candidates
@@ -89,8 +91,8 @@ def _find_match(
             c
             for c in live
             if c.id not in claimed
-            and (c.key == old or c.fields.get(rename_field) == old)
-            and c.parent == want.parent
+            and (c.fields.get(adapter.rename_field) == old or c.key == old)
+            and all(c.fields.get(f) == want.fields.get(f) for f in adapter.identity_fields)
         ]
         if len(candidates) > 1:
             return None, candidates
@@ -101,12 +103,29 @@ def _find_match(
 
 @dataclass
 class KindPlan:
+    """One kind's changes (of one location, or of one parent's children), with what its nested
+    kinds and the location's plan need to know."""
+
     changes: list[Change] = field(default_factory=list)
-    unmanaged: int = 0
+    unmanaged: list[LiveItem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # about items without a change
     bindings: dict[str, str] = field(default_factory=dict)  # "kind/key" -> live id
-    gone: set[str] = field(default_factory=set)  # keys of live objects deleted or replaced
+    # what happened to each desired item, by key: the live object it matched (kept or
+    # replaced), created, or left untouched (with why), for the children of each
+    matched: dict[str, LiveItem] = field(default_factory=dict)
+    replaced: set[str] = field(default_factory=set)
+    created: set[str] = field(default_factory=set)
+    untouched: dict[str, str] = field(default_factory=dict)
+    deleted: set[str] = field(default_factory=set)  # ids of live objects deleted
+
+
+def _protected(policy: Policy, want: DesiredItem | None, live: LiveItem) -> bool:
+    """A delete or replace of ``live`` is refused: the item says ``protect``, or a
+    ``policy.protect`` pattern names the object (by its live or its declared name)."""
+    if want is not None and (want.protect or policy.protects(want.ident)):
+        return True
+    return policy.protects(live.ident)
 
 
 def plan_kind(
@@ -115,46 +134,64 @@ def plan_kind(
     live: Sequence[LiveItem],
     *,
     prune: bool,
-    gone_parents: frozenset[str] = frozenset(),
-    parent_singular: str = "parent",
     policy: Policy | None = None,
+    parent_id: str | None = None,
 ) -> KindPlan:
-    """Changes for one kind, with what the next kinds need to know."""
+    """Changes for one kind: of a location, or (``parent_id``) of one live parent's children."""
     result = KindPlan()
     policy = policy or Policy()
-    ignored = [item for item in live if policy.ignores(adapter.kind, item.key)]
+    ignored = {item.id: pattern for item in live if (pattern := policy.ignored_by(item.ident))}
     if ignored:
-        live = [item for item in live if item not in ignored]
+        names = [item.ident.label for item in live if item.id in ignored]
         result.notes.append(
-            f"{len(ignored)} {adapter.kind} ignored by policy.ignore (never touched): "
-            + ", ".join(repr(i.key) for i in ignored[:5])
-            + (" …" if len(ignored) > 5 else "")
+            f"{len(names)} {adapter.kind} ignored by policy.ignore (never touched): "
+            + ", ".join(repr(name) for name in names[:5])
+            + (" …" if len(names) > 5 else "")
         )
     index: dict[str, list[LiveItem]] = {}
     for item in live:
-        result.bindings[f"{adapter.kind}/{item.key}"] = item.id
-        if item.parent is not None and item.parent in gone_parents:
-            continue  # its parent goes: handled below, never matched
-        for key in item.match_keys:
+        if item.id not in ignored:
+            result.bindings[f"{adapter.kind}/{item.key}"] = item.id
+        for key in item.ident.keys:
             index.setdefault(key, []).append(item)
 
     claimed: set[str] = set()
     untouchable: set[str] = set()
+
+    def change(action: Action, want: DesiredItem | None, match: LiveItem | None, **kw: Any) -> None:
+        key = want.key if want is not None else match.key if match is not None else "?"
+        made = _change(adapter, action, key, match, want, parent_id=parent_id, **kw)
+        if match is not None and action in (Action.DELETE, Action.REPLACE):
+            made = replace(made, protected=_protected(policy, want, match))
+        result.changes.append(made)
+
     for want in desired:
-        match, ambiguous = _find_match(want, index, claimed, live, adapter.rename_field)
+        label = want.key  # as its changes are shown
+        match, ambiguous = _find_match(adapter, want, index, claimed, live)
         if ambiguous:
             ids = ", ".join(c.id for c in ambiguous)
             result.warnings.append(
-                f"{adapter.singular} {want.key!r}: {len(ambiguous)} live objects match ({ids}); "
+                f"{adapter.singular} {label!r}: {len(ambiguous)} live objects match ({ids}); "
                 "left untouched until the duplicates are resolved by hand"
             )
             untouchable.update(c.id for c in ambiguous)
+            result.untouched[want.key] = f"{len(ambiguous)} live objects match it"
             continue
         if match is None:
-            result.changes.append(_change(adapter, Action.CREATE, want.key, None, None, want))
+            change(Action.CREATE, want, None)
+            result.created.add(want.key)
             continue
         claimed.add(match.id)
+        if match.id in ignored:
+            result.warnings.append(
+                f"{adapter.singular} {label!r} matches the live {adapter.singular} "
+                f"{match.ident.label!r} ({match.id}), which policy.ignore "
+                f"{ignored[match.id]!r} leaves to others: left untouched, not created again"
+            )
+            result.untouched[want.key] = "policy.ignore leaves its live object to others"
+            continue
         result.bindings[f"{adapter.kind}/{want.key}"] = match.id
+        result.matched[want.key] = match
         diffs = diff_item(adapter, want, match)
         if not diffs:
             result.notes.extend(adapter.write_only_reasons(want, changed=False))
@@ -166,28 +203,26 @@ def plan_kind(
             # a replace on that basis would destroy the object's data
             shown = ", ".join(f"{f} {match.fields.get(f)!r}" for f in unknown)
             result.warnings.append(
-                f"{adapter.singular} {want.key!r}: the live object ({match.id}) has {shown}, "
+                f"{adapter.singular} {label!r}: the live object ({match.id}) has {shown}, "
                 "which ghlops does not know; it is left untouched (not replaced) until "
                 "ghlops or the manifest is updated"
             )
+            del result.matched[want.key]
+            result.untouched[want.key] = "it is left untouched"
             continue
         if immutable:
             fields = ", ".join(immutable)
-            result.gone.add(want.key)
-            result.changes.append(
-                _change(
-                    adapter,
-                    Action.REPLACE,
-                    want.key,
-                    match,
-                    diffs,
-                    want,
-                    destructive=True,
-                    reasons=(
-                        f"{fields} cannot change after creation: the {adapter.singular} "
-                        f"is deleted and re-created, and the data stored in it is lost",
-                    ),
-                )
+            result.replaced.add(want.key)
+            change(
+                Action.REPLACE,
+                want,
+                match,
+                diffs=diffs,
+                destructive=True,
+                reasons=(
+                    f"{fields} cannot change after creation: the {adapter.singular} "
+                    f"is deleted and re-created, and the data stored in it is lost",
+                ),
             )
         else:
             destroys = adapter.destructive_reasons(want, match)
@@ -196,69 +231,124 @@ def plan_kind(
                 + adapter.update_reasons(want, match)
                 + adapter.write_only_reasons(want, changed=True)
             )
-            result.changes.append(
-                _change(
-                    adapter,
-                    Action.UPDATE,
-                    want.key,
-                    match,
-                    diffs,
-                    want,
-                    destructive=bool(destroys),
-                    reasons=reasons,
-                )
+            change(
+                Action.UPDATE,
+                want,
+                match,
+                diffs=diffs,
+                destructive=bool(destroys),
+                reasons=reasons,
             )
 
     for item in live:
-        if item.id in claimed or item.id in untouchable:
+        if item.id in claimed or item.id in untouchable or item.id in ignored:
             continue
-        if item.parent is not None and item.parent in gone_parents:
-            result.gone.add(item.key)
-            result.changes.append(
-                _change(
-                    adapter,
-                    Action.DELETE,
-                    item.key,
-                    item,
-                    (),
-                    None,
-                    destructive=True,
-                    reasons=(
-                        f"its {parent_singular} {item.parent!r} is deleted or replaced",
-                        *adapter.delete_reasons(item),
-                    ),
-                )
-            )
-        elif prune:
-            result.gone.add(item.key)
-            result.changes.append(
-                _change(
-                    adapter,
-                    Action.DELETE,
-                    item.key,
-                    item,
-                    (),
-                    None,
-                    destructive=True,
-                    reasons=(
-                        f"not in the manifests and policy.prune includes {adapter.kind}",
-                        *adapter.delete_reasons(item),
-                    ),
-                )
+        if prune:
+            result.deleted.add(item.id)
+            change(
+                Action.DELETE,
+                None,
+                item,
+                destructive=True,
+                reasons=(
+                    f"not in the manifests and policy.prune includes {adapter.kind}",
+                    *adapter.delete_reasons(item),
+                ),
             )
         else:
-            result.unmanaged += 1
-    protected = {d.key for d in desired if d.protect}
-    result.changes = [
-        replace(c, protected=True)
-        if c.action in (Action.DELETE, Action.REPLACE)
-        and (c.key in protected or policy.protects(adapter.kind, c.key))
-        else c
-        for c in result.changes
-    ]
+            result.unmanaged.append(item)
     if not adapter.writable:
         result.changes = [_as_manual(adapter, c, desired, live) for c in result.changes]
-        result.gone.clear()
+        result.deleted.clear()
+        result.replaced.clear()
+    return result
+
+
+def plan_children(
+    adapter: Adapter,
+    parents: KindPlan,
+    desired: Sequence[DesiredItem],
+    live: Sequence[LiveItem],
+    *,
+    prune: bool,
+    policy: Policy | None = None,
+    parent_singular: str = "parent",
+) -> KindPlan:
+    """A nested kind, planned inside the parents as the parent kind's plan left them.
+
+    A kept parent's children are matched among the children of the live object it matched (so a
+    renamed parent keeps its children); the children of a replaced parent follow the replace
+    (deleted, then created under the new parent), those of a created parent are created, and
+    those of a deleted parent are deleted first. The children of a live parent the manifests do
+    not manage (unmanaged, ignored, ambiguous) are left alone, even with pruning on; the declared
+    children of a parent left untouched are not planned, with a warning that says so.
+    """
+    result = KindPlan()
+    wanted: dict[str, list[DesiredItem]] = {}
+    for want in desired:
+        wanted.setdefault(want.parent or "", []).append(want)
+    under: dict[str, list[LiveItem]] = {}
+    for item in live:
+        under.setdefault(item.parent_id or "", []).append(item)
+
+    def cascade(items: Sequence[LiveItem], why: str) -> None:
+        for item in items:
+            made = _change(
+                adapter,
+                Action.DELETE,
+                item.key,
+                item,
+                None,
+                parent_id=item.parent_id,
+                destructive=True,
+                reasons=(why, *adapter.delete_reasons(item)),
+            )
+            result.changes.append(
+                replace(made, protected=_protected(policy or Policy(), None, item))
+            )
+            result.deleted.add(item.id)
+
+    def create(items: Sequence[DesiredItem]) -> None:
+        for want in items:
+            result.changes.append(_change(adapter, Action.CREATE, want.key, None, want))
+            result.created.add(want.key)
+
+    for key, match in parents.matched.items():
+        children = wanted.get(key, [])
+        if key in parents.replaced:
+            cascade(
+                under.get(match.id, []), f"its {parent_singular} {key!r} is deleted or replaced"
+            )
+            create(children)
+            continue
+        kind_plan = plan_kind(
+            adapter,
+            children,
+            under.get(match.id, []),
+            prune=prune,
+            policy=policy,
+            parent_id=match.id,
+        )
+        result.changes += kind_plan.changes
+        result.unmanaged += kind_plan.unmanaged
+        result.warnings += kind_plan.warnings
+        result.notes += kind_plan.notes
+        result.bindings.update(kind_plan.bindings)
+        result.deleted |= kind_plan.deleted
+    for key in parents.created:
+        create(wanted.get(key, []))
+    for key, why in parents.untouched.items():
+        children = wanted.get(key, [])
+        if children:
+            result.warnings.append(
+                f"{len(children)} {adapter.kind} of {parent_singular} {key!r} are not planned: "
+                f"{why}; the rest of the location is planned as usual"
+            )
+    for parent_id in parents.deleted:
+        gone = next((c.key for c in parents.changes if c.id == parent_id), parent_id)
+        cascade(under.get(parent_id, []), f"its {parent_singular} {gone!r} is deleted or replaced")
+    if not adapter.writable:
+        result.changes = [_as_manual(adapter, c, desired, live) for c in result.changes]
     return result
 
 
@@ -290,11 +380,12 @@ def _change(
     action: Action,
     key: str,
     live: LiveItem | None,
-    diffs: tuple[FieldDiff, ...] | None,
     want: DesiredItem | None,
     *,
+    diffs: tuple[FieldDiff, ...] = (),
     destructive: bool = False,
     reasons: tuple[str, ...] = (),
+    parent_id: str | None = None,
 ) -> Change:
     return Change(
         action,
@@ -303,11 +394,12 @@ def _change(
         live.id if live else None,
         frozen(live.fields) if live else None,
         frozen(want.fields) if want else None,
-        diffs or (),
+        diffs,
         destructive=destructive,
         reasons=reasons,
         source=want.source if want else None,
         parent=want.parent if want else (live.parent if live else None),
+        parent_id=parent_id,
     )
 
 
@@ -338,41 +430,54 @@ def plan_location(
     api_calls: int = 0,
     policy: Policy | None = None,
 ) -> LocationPlan:
-    """Plan one location. ``adapters`` are in dependency order; only their kinds are planned.
+    """Plan one location. ``adapters`` are in dependency order; only their kinds are planned, and
+    a nested kind is planned inside its parent kind, which must be among them.
 
     ``policy`` (ignore, protect, prune) wins over ``prune`` when given.
     """
     if policy is not None:
         prune = policy.prune
+    policy = policy or Policy()
     existing = sum(
         1
         for adapter in adapters
         for item in live.get(adapter.kind, ())
-        if policy is None or not policy.ignores(adapter.kind, item.key)
+        if not policy.ignores(item.ident)
     )
     changes: list[Change] = []
     unmanaged: dict[str, int] = {}
     warnings: list[str] = []
     notes: list[str] = []
     bindings: dict[str, str] = {}
-    gone: dict[str, frozenset[str]] = {}
+    plans: dict[str, KindPlan] = {}
     singulars = {a.kind: a.singular for a in adapters}
     for adapter in adapters:
         parent = adapter.parent_kind
-        kind_plan = plan_kind(
-            adapter,
-            desired.get(adapter.kind, ()),
-            live.get(adapter.kind, ()),
-            prune=adapter.kind in prune,
-            gone_parents=gone.get(parent, frozenset()) if parent else frozenset(),
-            parent_singular=singulars.get(parent or "", "parent"),
-            policy=policy,
-        )
-        gone[adapter.kind] = frozenset(kind_plan.gone)
+        if parent is None:
+            kind_plan = plan_kind(
+                adapter,
+                desired.get(adapter.kind, ()),
+                live.get(adapter.kind, ()),
+                prune=adapter.kind in prune,
+                policy=policy,
+            )
+        elif parent in plans:
+            kind_plan = plan_children(
+                adapter,
+                plans[parent],
+                desired.get(adapter.kind, ()),
+                live.get(adapter.kind, ()),
+                prune=adapter.kind in prune,
+                policy=policy,
+                parent_singular=singulars[parent],
+            )
+        else:
+            raise ValueError(f"{adapter.kind} is planned inside {parent}, which is not planned")
+        plans[adapter.kind] = kind_plan
         kind_plan.changes.sort(key=lambda c: (_ACTION_ORDER[c.action], c.key))
         changes.extend(kind_plan.changes)
         if kind_plan.unmanaged:
-            unmanaged[adapter.kind] = kind_plan.unmanaged
+            unmanaged[adapter.kind] = len(kind_plan.unmanaged)
         warnings.extend(kind_plan.warnings)
         notes.extend(kind_plan.notes)
         bindings.update(kind_plan.bindings)
@@ -387,7 +492,7 @@ def plan_location(
         live_digests=frozen(
             live_digests(
                 {
-                    kind: [i for i in items if policy is None or not policy.ignores(kind, i.key)]
+                    kind: [i for i in items if not policy.ignores(i.ident)]
                     for kind, items in live.items()
                 }
             )

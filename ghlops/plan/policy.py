@@ -1,7 +1,13 @@
 """What a project allows the planner and applier to do: pruning, ignoring, protecting, thresholds.
 
-Pure data, built by the project loader from ``policy:`` in ghlops.yaml and read by the planner
-(ignore, protect) and by the safety checks (thresholds).
+Pure data, built by the project loader from ``policy:`` in ghlops.yaml and read by the loader
+(a declared item that ``ignore`` names is an error), the planner (ignore, protect) and the safety
+checks (thresholds).
+
+``ignore`` and ``protect`` patterns are shell globs (``*``, ``?``, ``[...]``, case-sensitive)
+matched against what users see (:meth:`Identity.glob_targets`): an item's name (a menu link's
+title, a redirect's ``domain/path``), and for nested kinds ``Parent name/child name`` as well as
+the child's name alone. docs/policy.md documents them per kind.
 """
 
 from __future__ import annotations
@@ -10,6 +16,8 @@ import fnmatch
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+
+from ghlops.resources.base import Identity
 
 
 @dataclass(frozen=True)
@@ -34,12 +42,17 @@ class Policy:
     protect: Mapping[str, tuple[str, ...]] = field(default_factory=_empty)  # kind -> name globs
     thresholds: Thresholds = field(default_factory=Thresholds)
 
-    def ignores(self, kind: str, key: str) -> bool:
-        return _matches(self.ignore.get(kind, ()), key)
+    def ignores(self, identity: Identity) -> bool:
+        return self.ignored_by(identity) is not None
 
-    def protects(self, kind: str, key: str) -> bool:
-        return _matches(self.protect.get(kind, ()), key)
+    def ignored_by(self, identity: Identity) -> str | None:
+        """The first ``ignore`` pattern that names the object, or None."""
+        return _matching(self.ignore.get(identity.kind, ()), identity)
+
+    def protects(self, identity: Identity) -> bool:
+        return _matching(self.protect.get(identity.kind, ()), identity) is not None
 
 
-def _matches(patterns: tuple[str, ...], key: str) -> bool:
-    return any(fnmatch.fnmatchcase(key, p) for p in patterns)
+def _matching(patterns: tuple[str, ...], identity: Identity) -> str | None:
+    targets = identity.glob_targets()
+    return next((p for p in patterns if any(fnmatch.fnmatchcase(t, p) for t in targets)), None)

@@ -60,6 +60,42 @@ class Ref:
 
 
 @dataclass(frozen=True)
+class Identity:
+    """Who an item or a live object is: one value used by matching, bundle merging, policy
+    globs and the binding of ids at apply time.
+
+    ``keys`` are the natural key fields as match keys (``slug:summer-box``, ``name:Pet``), most
+    specific first, and are unique only within the parent (a price's keys are its own, not its
+    product's). ``name`` is what users see and write in policy globs: the name (a menu link's
+    title, a redirect's ``domain/path``). A nested item's ``parent`` is its parent's identity.
+    """
+
+    kind: str
+    keys: tuple[str, ...]
+    name: str
+    parent: Identity | None = None
+
+    @property
+    def key(self) -> str:
+        """The most specific natural key: what bundles merge and duplicates are found by."""
+        return self.keys[0] if self.keys else f"name:{self.name}"
+
+    @property
+    def label(self) -> str:
+        """``Parent name/child name`` for nested items, the name otherwise."""
+        return f"{self.parent.label}/{self.name}" if self.parent else self.name
+
+    def glob_targets(self) -> tuple[str, ...]:
+        """What a ``policy.ignore``/``protect`` pattern is matched against: the name, and for
+        nested items ``Parent name/child name`` and the child's name alone."""
+        return (self.label, self.name) if self.parent else (self.name,)
+
+    def matches(self, other: Identity) -> bool:
+        """The same object by a shared natural key (parents are compared by the caller)."""
+        return self.kind == other.kind and bool(set(self.keys) & set(other.keys))
+
+
+@dataclass(frozen=True)
 class DesiredItem:
     """One manifest item after rendering, validation and normalisation."""
 
@@ -74,6 +110,12 @@ class DesiredItem:
     children: tuple[DesiredItem, ...] = ()
     protect: bool = False  # any delete or replace of it is refused
     renamed_from: str | None = None  # previous name: match the live object by it
+    identity: Identity | None = field(default=None, compare=False)  # set by the adapter
+
+    @property
+    def ident(self) -> Identity:
+        """The item's identity (one built from its key for items made without an adapter)."""
+        return self.identity or Identity(self.kind, self.match_keys, self.key)
 
 
 @dataclass(frozen=True)
@@ -87,6 +129,13 @@ class LiveItem:
     match_keys: tuple[str, ...]
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     parent: str | None = None  # natural key of the parent object, for nested kinds
+    parent_id: str | None = None  # the live id of the parent object, for nested kinds
+    identity: Identity | None = field(default=None, compare=False)  # set by the adapter
+
+    @property
+    def ident(self) -> Identity:
+        """The object's identity (one built from its key for items made without an adapter)."""
+        return self.identity or Identity(self.kind, self.match_keys, self.key)
 
 
 class IdMap(Protocol):
@@ -152,6 +201,9 @@ class Adapter(ABC):
     destroys_on_delete: ClassVar[str | None] = None
     scope: ClassVar[str] = "location"  # "agency": one object per agency, planned once
     rename_field: ClassVar[str] = "name"  # the field renamedFrom refers to
+    # fields that are part of the identity besides the natural key (a custom field's model):
+    # renamedFrom only matches a live object that agrees on them
+    identity_fields: ClassVar[tuple[str, ...]] = ()
     # documented API defaults of fields whose model default is None: export leaves them out
     export_defaults: ClassVar[Mapping[str, Any]] = {}
 
@@ -164,6 +216,21 @@ class Adapter(ABC):
     def display_key(self, fields: Mapping[str, Any]) -> str:
         """The natural key shown to users; unique within the kind for one location."""
 
+    def name_of(self, fields: Mapping[str, Any]) -> str:
+        """The name users see and write in policy globs (hook; default: the rename field)."""
+        return str(fields.get(self.rename_field, ""))
+
+    def identify(
+        self,
+        fields: Mapping[str, Any],
+        parent: Identity | None = None,
+        keys: Sequence[str] | None = None,
+    ) -> Identity:
+        """The identity of an item or live object with these fields (``keys``: its match keys
+        when they are not ``match_keys(fields)``, e.g. a live object's)."""
+        found = tuple(keys) if keys is not None else self.match_keys(fields)
+        return Identity(self.kind, found, self.name_of(fields), parent)
+
     def desired_item(self, spec: ResourceSpec, source: SourcePos | None = None) -> DesiredItem:
         fields = self.normalise_desired(spec.model_dump(exclude_none=True))
         return DesiredItem(
@@ -172,6 +239,7 @@ class Adapter(ABC):
             fields=fields,
             match_keys=self.match_keys(fields),
             source=source,
+            identity=self.identify(fields),
         )
 
     def normalise_desired(self, fields: dict[str, Any]) -> dict[str, Any]:

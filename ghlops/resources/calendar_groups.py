@@ -51,6 +51,7 @@ class CalendarGroupAdapter(Adapter):
             fields,
             self.match_keys(fields),
             raw,
+            identity=self.identify(fields),
         )
 
     def list_live(self, ctx: Ctx) -> list[LiveItem]:

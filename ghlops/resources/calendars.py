@@ -32,6 +32,7 @@ leaves it out; a member's ``priority`` defaults to 0.5 and ``isPrimary`` to fals
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from ghlops.errors import GhlopsError, SourcePos
@@ -132,9 +133,7 @@ class CalendarAdapter(Adapter):
         item = super().desired_item(spec, source)
         if item.fields.get("group"):
             ref = Ref(field="group", kind="calendarGroups", key=str(item.fields["group"]))
-            return DesiredItem(
-                item.kind, item.key, item.fields, item.match_keys, item.source, refs=(ref,)
-            )
+            return replace(item, refs=(ref,))
         return item
 
     def normalise_desired(self, fields: dict[str, Any]) -> dict[str, Any]:
@@ -187,6 +186,7 @@ class CalendarAdapter(Adapter):
             fields,
             self._live_match_keys(fields),
             raw,
+            identity=self.identify(fields, keys=self._live_match_keys(fields)),
         )
 
     @staticmethod

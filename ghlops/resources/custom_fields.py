@@ -4,7 +4,9 @@ GET|POST /locations/{locationId}/customFields, PUT|DELETE …/customFields/{id}.
 Wrappers: list ``{"customFields": [...]}``, single ``{"customField": {...}}``. No pagination.
 The list is read with ``?model=all``: without ``model`` GHL may list contact fields only.
 
-Matching: by ``fieldKey`` when the manifest gives one, else by ``model`` + ``name``.
+Matching: by ``fieldKey`` when the manifest gives one, else by ``model`` + ``name``. The model is
+part of the identity: a changed ``model`` is a replace, and ``renamedFrom`` only matches a field
+of the same model.
 ``dataType`` is not in the update body, so a changed type is a replace (delete + create), which
 destroys the data stored in the field. The request and response use different names for two
 fields (request ``isMultipleFile``/``maxNumberOfFiles``, response ``isMultiFileAllowed``/
@@ -40,7 +42,9 @@ class CustomFieldAdapter(Adapter):
         "isMultipleFile",
         "maxNumberOfFiles",
     )
-    immutable_fields = ("dataType",)
+    # the model is part of the identity: a changed model is a different field (a replace)
+    immutable_fields = ("model", "dataType")
+    identity_fields = ("model",)
     write_only_fields = ("acceptedFormat", "textBoxListOptions")
     export_defaults = {"position": 0, "isMultipleFile": False}  # #CreateCustomFieldsDTO
 
@@ -70,7 +74,9 @@ class CustomFieldAdapter(Adapter):
             fields["position"] = int(fields["position"])
         match = self.match_keys(fields)
         name_key = f"{fields['model']}:{fields['name']}"
-        return LiveItem(self.kind, name_key, str(raw["id"]), fields, match, raw)
+        return LiveItem(
+            self.kind, name_key, str(raw["id"]), fields, match, raw, identity=self.identify(fields)
+        )
 
     def list_live(self, ctx: Ctx) -> list[LiveItem]:
         # model=all: without it GHL may list contact fields only (API notes, appendix E)

@@ -61,6 +61,7 @@ class CustomMenuLinkAdapter(Adapter):
             fields,
             self.match_keys(fields),
             raw,
+            identity=self.identify(fields),
         )
 
     def list_live(self, ctx: Ctx) -> list[LiveItem]:

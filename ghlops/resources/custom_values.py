@@ -36,6 +36,7 @@ class CustomValueAdapter(Adapter):
             fields,
             self.match_keys(fields),
             raw,
+            identity=self.identify(fields),
         )
 
     def list_live(self, ctx: Ctx) -> list[LiveItem]:

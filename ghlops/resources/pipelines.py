@@ -263,6 +263,7 @@ class PipelineAdapter(Adapter):
             fields,
             self.match_keys(fields),
             raw,
+            identity=self.identify(fields),
         )
 
     def list_live(self, ctx: Ctx) -> list[LiveItem]:

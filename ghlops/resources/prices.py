@@ -7,7 +7,8 @@ create answers 201. The list is paginated ``limit``/``offset`` with a numeric ``
 page of every live product is read (one call per product when its prices fit in a page).
 
 Identity: ``name`` within the product; the key is ``"<product key>/<price name>"``. Prices are
-declared inside their product (``prices:``); the product adapter builds them as children.
+declared inside their product (``prices:``); the product adapter builds them as children, and
+the planner matches them among the prices of the live product their product matched.
 
 Update: PUT is a full replacement with the create fields required, so ghlops reads the price
 first (one GET) and sends its readable fields overlaid with the manifest's: fields the manifest
@@ -31,8 +32,8 @@ from ghlops.resources.base import Adapter, Ctx, DesiredItem, LiveItem
 VERSION = "2021-07-28"
 PAGE_SIZE = 100  # limit sent on every list call (the API's own default, 0, means "no limit")
 
-# Key live_items adds to a raw price before live_item maps it: the live product it belongs to,
-# ``{"key": <product key>, "match": [<product identities>]}``.
+# Key live_items adds to a raw price before live_item maps it: the live product it belongs to
+# (a LiveItem).
 PRODUCT = "_product"
 
 # Readable request fields: returned by GET, so a full-replacement PUT can carry them over.
@@ -133,47 +134,44 @@ class PriceAdapter(Adapter):
     # -- pure half -----------------------------------------------------------------------------
 
     def match_keys(self, fields: Mapping[str, Any]) -> tuple[str, ...]:
-        """``fields`` carries ``_product`` (see :data:`PRODUCT`): the name within each identity
-        of the product, so a price follows its product however the product was matched."""
-        product = fields[PRODUCT]
-        return tuple(f"{identity}/price:{fields['name']}" for identity in product["match"])
+        """The name, within the product (the planner matches prices inside their product)."""
+        return (f"name:{fields['name']}",)
 
     def display_key(self, fields: Mapping[str, Any]) -> str:
-        return price_key(str(fields[PRODUCT]["key"]), str(fields["name"]))
+        """``fields`` carries ``_product`` (see :data:`PRODUCT`): ``<product key>/<name>``."""
+        return price_key(str(fields[PRODUCT].key), str(fields["name"]))
 
     def normalise_desired(self, fields: dict[str, Any]) -> dict[str, Any]:
         return whole_numbers(fields)
 
     def child_item(
-        self,
-        product_key: str,
-        product_match: Sequence[str],
-        fields: dict[str, Any],
-        source: SourcePos | None = None,
+        self, product: DesiredItem, fields: dict[str, Any], source: SourcePos | None = None
     ) -> DesiredItem:
-        """The desired item of one price declared inside a product."""
+        """The desired item of one price declared inside ``product``."""
         fields = self.normalise_desired(fields)
-        keyed = {**fields, PRODUCT: {"key": product_key, "match": list(product_match)}}
         return DesiredItem(
             kind=self.kind,
-            key=self.display_key(keyed),
+            key=self.display_key({**fields, PRODUCT: product}),
             fields=fields,
-            match_keys=self.match_keys(keyed),
+            match_keys=self.match_keys(fields),
             source=source,
-            parent=product_key,
+            parent=product.key,
+            identity=self.identify(fields, product.ident),
         )
 
     def live_item(self, raw: Mapping[str, Any]) -> LiveItem:
         fields = whole_numbers({k: raw[k] for k in _COMPARED if raw.get(k) is not None})
-        keyed = {**fields, PRODUCT: raw[PRODUCT]}
+        product: LiveItem = raw[PRODUCT]
         return LiveItem(
             self.kind,
-            self.display_key(keyed),
+            self.display_key({**fields, PRODUCT: product}),
             str(raw["_id"]),
             fields,
-            self.match_keys(keyed),
+            self.match_keys(fields),
             raw,
-            parent=str(raw[PRODUCT]["key"]),
+            parent=product.key,
+            parent_id=product.id,
+            identity=self.identify(fields, product.ident),
         )
 
     def write_only_reasons(self, item: DesiredItem, *, changed: bool) -> tuple[str, ...]:
@@ -204,8 +202,7 @@ class PriceAdapter(Adapter):
             product = products.get(str(raw.get("product")))
             if product is None:
                 raise GhlopsError(f"price {raw.get('_id')}: its product was not read")
-            parent = {"key": product.key, "match": list(product.match_keys)}
-            items.append(self.live_item({**raw, PRODUCT: parent}))
+            items.append(self.live_item({**raw, PRODUCT: product}))
         return items
 
     def _body(

@@ -30,6 +30,7 @@ their own endpoints.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from ghlops.errors import GhlopsError, SourcePos
@@ -151,17 +152,16 @@ class ProductAdapter(Adapter):
         data = spec.model_dump(exclude_none=True)
         prices = data.pop("prices", None) or []
         fields = self.normalise_desired(data)
-        key = self.display_key(fields)
-        match = self.match_keys(fields)
-        children = tuple(PRICES.child_item(key, match, price, source) for price in prices)
-        return DesiredItem(
+        product = DesiredItem(
             kind=self.kind,
-            key=key,
+            key=self.display_key(fields),
             fields=fields,
-            match_keys=match,
+            match_keys=self.match_keys(fields),
             source=source,
-            children=children,
+            identity=self.identify(fields),
         )
+        children = tuple(PRICES.child_item(product, price, source) for price in prices)
+        return replace(product, children=children)
 
     def live_item(self, raw: Mapping[str, Any]) -> LiveItem:
         fields: dict[str, Any] = {
@@ -175,7 +175,13 @@ class ProductAdapter(Adapter):
         if fields.get("slug"):
             match.insert(0, f"slug:{fields['slug']}")
         return LiveItem(
-            self.kind, self.display_key(fields), str(raw["_id"]), fields, tuple(match), raw
+            self.kind,
+            self.display_key(fields),
+            str(raw["_id"]),
+            fields,
+            tuple(match),
+            raw,
+            identity=self.identify(fields, keys=match),
         )
 
     def write_only_reasons(self, item: DesiredItem, *, changed: bool) -> tuple[str, ...]:

@@ -49,6 +49,10 @@ class RedirectAdapter(Adapter):
         path = fields.get("pathLowercase") or str(fields["path"]).lower()
         return f"{str(fields['domain']).lower()}{path}"
 
+    def name_of(self, fields: Mapping[str, Any]) -> str:
+        """A redirect has no name: users see it as its key, ``<domain><lower-case path>``."""
+        return self.display_key(fields)
+
     def normalise_desired(self, fields: dict[str, Any]) -> dict[str, Any]:
         fields["domain"] = fields["domain"].lower()
         return fields
@@ -68,6 +72,7 @@ class RedirectAdapter(Adapter):
             fields,
             self.match_keys(key_fields),
             raw,
+            identity=self.identify(key_fields),
         )
 
     def list_live(self, ctx: Ctx) -> list[LiveItem]:

@@ -39,9 +39,9 @@ VERSION = "2021-07-28"  # not declared by apps/store.json; sent as the safe defa
 PAGE_SIZE = 100
 CARRIERS_PATH = "/store/shipping-carrier"
 
-# Keys live_items adds to a raw rate before live_item maps it: the zone's name (the parent's
-# natural key) and the carrier's name (resolved from shippingCarrierId).
-ZONE_NAME = "_zone"
+# Keys live_items adds to a raw rate before live_item maps it: the zone (a LiveItem) and the
+# carrier's name (resolved from shippingCarrierId).
+ZONE = "_zone"
 CARRIER_NAME = "_carrier"
 
 _FIELDS = (
@@ -127,10 +127,12 @@ class ShippingRateAdapter(Adapter):
     compare_fields = (*_FIELDS, "carrier")
 
     def match_keys(self, fields: Mapping[str, Any]) -> tuple[str, ...]:
-        return (f"rate:{self.display_key(fields)}",)
+        """The name, within the zone (the planner matches rates inside their zone)."""
+        return (f"name:{fields['name']}",)
 
     def display_key(self, fields: Mapping[str, Any]) -> str:
-        return rate_key(str(fields[ZONE_NAME]), str(fields["name"]))
+        """``fields`` carries ``_zone`` (the zone's item): ``<zone>/<rate>``."""
+        return rate_key(str(fields[ZONE].key), str(fields["name"]))
 
     def normalise_desired(self, fields: dict[str, Any]) -> dict[str, Any]:
         fields.setdefault("conditionType", "none")
@@ -140,26 +142,26 @@ class ShippingRateAdapter(Adapter):
         return _whole_numbers(fields)
 
     def child_item(
-        self, zone: str, spec: ShippingRate, source: SourcePos | None = None
+        self, zone: DesiredItem, spec: ShippingRate, source: SourcePos | None = None
     ) -> DesiredItem:
-        """The desired item of one rate declared inside zone ``zone``."""
+        """The desired item of one rate declared inside ``zone``."""
         fields = self.normalise_desired(spec.model_dump(exclude_none=True))
-        keyed = {**fields, ZONE_NAME: zone}
         return DesiredItem(
             kind=self.kind,
-            key=self.display_key(keyed),
+            key=self.display_key({**fields, ZONE: zone}),
             fields=fields,
-            match_keys=self.match_keys(keyed),
+            match_keys=self.match_keys(fields),
             source=source,
-            parent=zone,
+            parent=zone.key,
+            identity=self.identify(fields, zone.ident),
         )
 
     def desired_item(self, spec: ResourceSpec, source: SourcePos | None = None) -> DesiredItem:
         raise TypeError("shipping rates are declared inside their shipping zone (rates:)")
 
     def live_item(self, raw: Mapping[str, Any]) -> LiveItem:
-        """``raw`` is a rate from the API plus its zone's name under ``_zone`` and, when it has a
-        carrier, the carrier's name under ``_carrier`` (both added by ``live_items``)."""
+        """``raw`` is a rate from the API plus its zone (a LiveItem) under ``_zone`` and, when it
+        has a carrier, the carrier's name under ``_carrier`` (both added by ``live_items``)."""
         fields: dict[str, Any] = {k: raw[k] for k in _FIELDS if raw.get(k) is not None}
         fields.setdefault("conditionType", "none")
         fields["minCondition"] = raw.get("minCondition") or 0
@@ -168,24 +170,25 @@ class ShippingRateAdapter(Adapter):
         if raw.get(CARRIER_NAME) is not None:
             fields["carrier"] = raw[CARRIER_NAME]
         fields = _whole_numbers(fields)
-        zone = str(raw[ZONE_NAME])
-        keyed = {**fields, ZONE_NAME: zone}
+        zone: LiveItem = raw[ZONE]
         return LiveItem(
             self.kind,
-            self.display_key(keyed),
+            self.display_key({**fields, ZONE: zone}),
             str(raw["_id"]),
             fields,
-            self.match_keys(keyed),
+            self.match_keys(fields),
             raw,
-            parent=zone,
+            parent=zone.key,
+            parent_id=zone.id,
+            identity=self.identify(fields, zone.ident),
         )
 
     def live_items(self, ctx: Ctx, raws: Sequence[Mapping[str, Any]]) -> list[LiveItem]:
         """Rates of the zones in ``ctx.live``; carriers are looked up (one GET) when a live rate
         has one or a declared rate (``ctx.desired``) names one, and a declared carrier that is
         not installed fails the plan of the location."""
-        zones = {zone.id: zone.key for zone in ctx.live.get("shippingZones", ())}
-        found = [{**raw, ZONE_NAME: zones[str(raw["shippingZoneId"])]} for raw in raws]
+        zones = {zone.id: zone for zone in ctx.live.get("shippingZones", ())}
+        found = [{**raw, ZONE: zones[str(raw["shippingZoneId"])]} for raw in raws]
         declared = [
             (item.key, str(item.fields["carrier"]))
             for item in ctx.desired.get(self.kind, ())

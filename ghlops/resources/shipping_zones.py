@@ -22,6 +22,7 @@ what is sent.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from ghlops.errors import SourcePos
@@ -73,17 +74,9 @@ class ShippingZoneAdapter(Adapter):
 
     def desired_item(self, spec: ResourceSpec, source: SourcePos | None = None) -> DesiredItem:
         assert isinstance(spec, ShippingZone)
-        fields = self.normalise_desired(spec.model_dump(exclude_none=True))
-        key = self.display_key(fields)
-        children = tuple(self.rates.child_item(key, rate, source) for rate in spec.rates or ())
-        return DesiredItem(
-            kind=self.kind,
-            key=key,
-            fields=fields,
-            match_keys=self.match_keys(fields),
-            source=source,
-            children=children,
-        )
+        zone = super().desired_item(spec, source)
+        children = tuple(self.rates.child_item(zone, rate, source) for rate in spec.rates or ())
+        return replace(zone, children=children)
 
     def live_item(self, raw: Mapping[str, Any]) -> LiveItem:
         fields = {"name": raw["name"], "countries": normalise_countries(raw.get("countries") or ())}
@@ -94,6 +87,7 @@ class ShippingZoneAdapter(Adapter):
             fields,
             self.match_keys(fields),
             raw,
+            identity=self.identify(fields),
         )
 
     # -- I/O ---------------------------------------------------------------------------------

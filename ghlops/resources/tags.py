@@ -37,6 +37,7 @@ class TagAdapter(Adapter):
             fields,
             self.match_keys(fields),
             raw,
+            identity=self.identify(fields),
         )
 
     def list_live(self, ctx: Ctx) -> list[LiveItem]:

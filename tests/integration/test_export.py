@@ -341,10 +341,16 @@ def shop(tmp_path: Path) -> Path:
     """One location with secrets, a tag left to others, and a link the project cannot read."""
     root = tmp_path / "shop"
     (root / "bundles").mkdir(parents=True)
-    (root / "ghlops.yaml").write_text(SMALL + "agency: {companyId: ShopAgency}\n")
+    # the tag left to others is made by a first apply without the policy (a declared item
+    # that policy.ignore names is refused)
+    unignored = SMALL.replace('  ignore: {tags: ["zap-*"]}\n', "  prune: []\n")
+    (root / "ghlops.yaml").write_text(unignored + "agency: {companyId: ShopAgency}\n")
     (root / "bundles" / "shop.yaml").write_text(SMALL_BUNDLE)
     assert run(root, "apply", "--sandbox", "--auto-approve").exit_code == 0
     (root / "ghlops.yaml").write_text(SMALL)  # no agency section from here on
+    (root / "bundles" / "shop.yaml").write_text(
+        SMALL_BUNDLE.replace("  - name: zap-imported\n", "")
+    )
     return root
 
 

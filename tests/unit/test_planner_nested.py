@@ -44,12 +44,15 @@ class ItemAdapter(BoxAdapter):
     singular = "item"
     parent_kind = "boxes"
 
-    def child(self, parent: str, name: str, size: int = 1, item_id: str | None = None) -> Any:
+    def child(
+        self, parent: str, name: str, size: int = 1, item_id: str | None = None, under: str = ""
+    ) -> Any:
+        """A desired child of box ``parent``, or (``item_id``) a live one of box id ``under``."""
         fields = {"name": name, "size": size}
-        match = (f"name:{parent}/{name}",)
+        match = (f"name:{name}",)
         key = f"{parent}/{name}"
         if item_id:
-            return LiveItem(self.kind, key, item_id, fields, match, parent=parent)
+            return LiveItem(self.kind, key, item_id, fields, match, parent=parent, parent_id=under)
         return DesiredItem(self.kind, key, fields, match, parent=parent)
 
 
@@ -77,7 +80,10 @@ def box(name: str, size: int = 1, box_id: str | None = None) -> Any:
 def test_children_of_a_deleted_parent_are_deleted_first_and_flagged() -> None:
     live = {
         "boxes": [box("a", box_id="B1"), box("old", box_id="B2")],
-        "items": [items.child("old", "x", item_id="I1"), items.child("a", "y", item_id="I2")],
+        "items": [
+            items.child("old", "x", item_id="I1", under="B2"),
+            items.child("a", "y", item_id="I2", under="B1"),
+        ],
     }
     desired = {"boxes": [box("a")], "items": [items.child("a", "y")]}
     plan = plan_location("l", "L" * 20, [boxes, items], desired, live, prune=frozenset({"boxes"}))
@@ -92,7 +98,7 @@ def test_children_of_a_deleted_parent_are_deleted_first_and_flagged() -> None:
 
 
 def test_children_of_a_replaced_parent_are_recreated() -> None:
-    live = {"boxes": [box("a", 1, "B1")], "items": [items.child("a", "y", item_id="I1")]}
+    live = {"boxes": [box("a", 1, "B1")], "items": [items.child("a", "y", 1, "I1", "B1")]}
     desired = {"boxes": [box("a", 2)], "items": [items.child("a", "y")]}
     plan = plan_location("l", "L" * 20, [boxes, items], desired, live)
     got = [(c.action, c.key) for c in plan.changes]
@@ -100,7 +106,7 @@ def test_children_of_a_replaced_parent_are_recreated() -> None:
 
 
 def test_unmanaged_children_are_counted_not_deleted() -> None:
-    live = {"boxes": [box("a", box_id="B1")], "items": [items.child("a", "z", item_id="I9")]}
+    live = {"boxes": [box("a", box_id="B1")], "items": [items.child("a", "z", 1, "I9", "B1")]}
     desired = {"boxes": [box("a")], "items": []}
     plan = plan_location("l", "L" * 20, [boxes, items], desired, live)
     assert plan.changes == ()

@@ -115,6 +115,7 @@ def test_json_contract() -> None:
         "reasons": [],
         "source": None,
         "parent": None,
+        "parent_id": None,
         "protected": False,
     }
     update = next(c for c in downtown["changes"] if c["action"] == "update")
