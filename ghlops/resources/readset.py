@@ -6,8 +6,9 @@ a kind read needs it: references (``depends_on``: live ids become natural keys) 
 plan says so (``LocationPlan.not_read``), so its "unmanaged" counts cover only what was read.
 
 A nested kind is listed only under the live parents that a declared parent matches, unless the
-parent kind or the nested kind is pruned (then every parent's children may change, so all are
-read). Pure data: no I/O, so the engine, the tests and the benchmark share the same decision.
+parent kind is pruned (then a pruned parent's children are deleted with it, so all are read).
+Pruning the nested kind alone changes nothing under the parents the manifests do not manage
+(the planner plans children inside their managed parent only). Pure data: no I/O, so the engine, the tests and the benchmark share the same decision.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ class ReadSet:
 
     adapters: tuple[Adapter, ...]
     not_read: tuple[str, ...]
-    # nested kinds read under every live parent (the parent kind or the kind itself is pruned)
+    # nested kinds read under every live parent (the parent kind is pruned)
     all_parents: frozenset[str] = frozenset()
 
     @property
@@ -51,11 +52,7 @@ def read_set(
     return ReadSet(
         chosen,
         tuple(a.kind for a in adapters if a.kind not in wanted),
-        frozenset(
-            a.kind
-            for a in chosen
-            if a.parent_kind is not None and (a.kind in prune or a.parent_kind in prune)
-        ),
+        frozenset(a.kind for a in chosen if a.parent_kind is not None and a.parent_kind in prune),
     )
 
 

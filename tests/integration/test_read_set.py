@@ -183,22 +183,36 @@ def test_prices_of_unmanaged_products_are_never_read(
         assert "prices" not in loc_plan["not_read"] and "calendars" in loc_plan["not_read"]
 
 
-@pytest.mark.parametrize("pruned", ["[prices]", "[products]"])
-def test_pruning_prices_or_products_reads_every_products_prices(
-    tmp_path: Path, http_sandbox: HttpSandbox, recorder: Recorder, pruned: str
+def test_pruning_products_reads_every_products_prices(
+    tmp_path: Path, http_sandbox: HttpSandbox, recorder: Recorder
 ) -> None:
     seed_products(http_sandbox)
-    data = plan_data(project(tmp_path, ONE_PRODUCT, prune=pruned), http_sandbox, refused=True)
+    data = plan_data(project(tmp_path, ONE_PRODUCT, prune="[products]"), http_sandbox, refused=True)
     every = {
         str(p["_id"]) for loc in LOCATIONS for p in http_sandbox.sandbox.objects(loc, "products")
     }
     assert price_reads(recorder) == Counter({pid: 1 for pid in every})
     for loc_plan in data["locations"]:
         deleted = Counter(c["kind"] for c in loc_plan["changes"] if c["action"] == "delete")
-        if pruned == "[prices]":  # every other price, of every product
-            assert deleted == {"prices": 2 + 4 * 3}
-        else:  # the other products, with their prices; P000's other prices are unmanaged
-            assert deleted == {"products": 4, "prices": 4 * 3}
+        # the other products, with their prices; P000's other prices are unmanaged
+        assert deleted == {"products": 4, "prices": 4 * 3}
+
+
+def test_pruning_prices_reads_and_prunes_only_under_managed_products(
+    tmp_path: Path, http_sandbox: HttpSandbox, recorder: Recorder
+) -> None:
+    seed_products(http_sandbox)
+    data = plan_data(project(tmp_path, ONE_PRODUCT, prune="[prices]"), http_sandbox)
+    managed = {
+        str(p["_id"])
+        for loc in LOCATIONS
+        for p in http_sandbox.sandbox.objects(loc, "products")
+        if p["name"] == "P000"
+    }
+    assert price_reads(recorder) == Counter({pid: 1 for pid in managed})
+    for loc_plan in data["locations"]:
+        deleted = Counter(c["kind"] for c in loc_plan["changes"] if c["action"] == "delete")
+        assert deleted == {"prices": 2}  # P000's other prices; other products' are not managed
 
 
 def test_pruning_a_kind_reads_it_without_declaring_it(
