@@ -42,7 +42,7 @@ What is measured:
    the adapters (a no-change plan), best of 3 (fewer when one takes longer than
    ``--planner-budget``), in a process of its own whose peak RSS is reported too. Target:
    <= 20 us per resource.
-5. **Start-up**: ``ghlops --help`` and ``ghlops -C examples/dental validate``, best of 5.
+5. **Start-up**: ``ghlops --help`` and ``ghlops -C ghlops/examples/dental validate``, best of 5.
    Target: <= 0.3 s for ``--help``.
 6. **Naive baseline**: the same fleet read location after location with plain httpx, listing
    each kind and then GETting every object by id where the API has a GET-by-id. It runs on a
@@ -1013,7 +1013,7 @@ def import_breakdown(module: str, count: int = 6) -> dict[str, Any]:
 
 
 def startup_bench(repeats: int, fleet_dir: Path) -> dict[str, Any]:
-    dental = ROOT / "examples" / "dental"
+    dental = ROOT / "ghlops" / "examples" / "dental"
     fleet_started = time.perf_counter()
     subprocess.run(
         ghlops_cmd("-C", str(fleet_dir), "validate"),
@@ -1027,7 +1027,7 @@ def startup_bench(repeats: int, fleet_dir: Path) -> dict[str, Any]:
         "python_bare_seconds": best_of([sys.executable, "-c", "pass"], repeats),
         "help_seconds": best_of(ghlops_cmd("--help"), repeats),
         "validate_seconds": best_of(ghlops_cmd("-C", str(dental), "validate"), repeats),
-        "validate_project": "examples/dental",
+        "validate_project": "ghlops/examples/dental",
         "fleet_validate_seconds": fleet_validate,
         "repeats": repeats,
         "imports": import_breakdown("ghlops.cli.main"),

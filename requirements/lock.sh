@@ -2,6 +2,7 @@
 # Regenerate the dependency locks from pyproject.toml: `bash requirements/lock.sh`
 #   requirements/test.txt    the newest versions the ranges allow: what CI and the README's test line use
 #   requirements/lowest.txt  the lowest versions the ranges allow (direct dependencies): CI's second run
+#   requirements/docs.txt    the documentation site's tools (the docs extra): CI's `mkdocs build --strict`
 # Needs uv (`python3 -m pip install uv==0.13.9`). Pass --upgrade to move every pin to the newest
 # release; without it, pins that still satisfy pyproject.toml are kept.
 set -euo pipefail
@@ -10,4 +11,6 @@ export UV_PYTHON_DOWNLOADS=never
 common=(pyproject.toml --extra test --universal --python-version 3.11 --generate-hashes --quiet)
 uv pip compile "${common[@]}" "$@" -o requirements/test.txt
 uv pip compile "${common[@]}" "$@" --resolution lowest-direct -o requirements/lowest.txt
-echo "updated requirements/test.txt and requirements/lowest.txt"
+uv pip compile pyproject.toml --extra docs --universal --python-version 3.11 \
+    --generate-hashes --quiet "$@" -o requirements/docs.txt
+echo "updated requirements/test.txt, requirements/lowest.txt and requirements/docs.txt"

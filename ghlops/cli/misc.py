@@ -54,10 +54,11 @@ def schema(out: Path, check: bool) -> None:
 
 
 def examples_dir() -> Path:
-    here = Path(__file__).resolve().parents[2] / "examples"
+    """The example projects, shipped inside the package (ghlops/examples)."""
+    here = Path(__file__).resolve().parents[1] / "examples"
     if here.is_dir():
         return here
-    raise ConfigError("the demo needs the examples/ folder of a ghlops source checkout")
+    raise ConfigError(f"the example projects are missing from this installation ({here})")
 
 
 SEED_FILE = "sandbox-seed.yaml"
@@ -65,56 +66,75 @@ SEED_FILE = "sandbox-seed.yaml"
 
 @cli.command()
 @click.argument("example", default="quickstart")
+@click.option(
+    "--keep",
+    is_flag=True,
+    help="Leave the demo project (and its sandbox) on disk, to try more commands in it.",
+)
 @click.pass_obj
-def demo(obj: Context, example: str) -> None:
-    """Copy examples/EXAMPLE to a temporary folder and run plan → apply → plan on the sandbox.
+def demo(obj: Context, example: str, keep: bool) -> None:
+    """Copy the example project EXAMPLE to a temporary folder and run plan → apply → plan on the
+    embedded sandbox (examples: quickstart, dental).
 
     An example with a sandbox-seed.yaml first gets what the GHL UI would hold (users, carriers,
     pipelines, …). The demo passes when the last plan shows no changes other than `manual` ones
-    (pipeline drift the API cannot fix).
+    (pipeline drift the API cannot fix). The folder is deleted afterwards, unless --keep.
     """
     source = examples_dir() / example
     if not (source / "ghlops.yaml").is_file():
         known = ", ".join(sorted(p.parent.name for p in examples_dir().glob("*/ghlops.yaml")))
         raise ConfigError(f"no example {example!r} (examples: {known})")
-    with tempfile.TemporaryDirectory(prefix="ghlops-demo-") as tmp:
+    tmp = tempfile.mkdtemp(prefix="ghlops-demo-")
+    try:
         work = Path(tmp) / example
-        shutil.copytree(source, work, ignore=shutil.ignore_patterns(".ghlops"))
-        ctx = Context(work, obj.debug, obj.color)
-        echo(f"Demo project copied to {work}\n")
-        sandbox = RunOptions(sandbox=True)
-        plans: list[Plan] = []
-        steps: list[tuple[str, Callable[[], int]]] = []
-        if (work / SEED_FILE).exists():
-            steps.append(
-                (f"ghlops sandbox seed {SEED_FILE}", lambda: seed_sandbox(ctx, work / SEED_FILE))
-            )
-        steps += [
-            (
-                "ghlops plan --sandbox --detailed-exitcode",
-                lambda: run_plan(ctx, sandbox, False, True),
-            ),
-            ("ghlops apply --sandbox --auto-approve", lambda: run_apply(ctx, sandbox, True)),
-            (
-                "ghlops plan --sandbox --detailed-exitcode",
-                lambda: run_plan(ctx, sandbox, False, True, keep=plans),
-            ),
-        ]
-        codes = []
-        for command, step in steps:
-            echo(click.style(f"$ {command}", bold=True) if obj.color else f"$ {command}")
-            code = step()
-            codes.append(code)
-            echo(f"(exit code {code})\n")
-        last = plans[-1]
-        left = [c for loc in last.all for c in loc.changes if c.action is not Action.MANUAL]
-        if codes[-3:-1] != [EXIT_CHANGES, EXIT_OK] or left or last.failed:
-            raise GhlopsError(f"the demo did not converge (exit codes {codes})")
-        manual = last.counts()["manual"]
-        if manual:
+        _run_demo(obj, source, work)
+    finally:
+        if keep:
             echo(
-                f"Converged: the last plan shows only {manual} manual change(s), which the "
-                "GHL API cannot make (see the steps above)."
+                f"\nKept the demo project in {work}: try 'cd {work} && ghlops plan --sandbox' "
+                f"(delete {tmp} when done)."
             )
         else:
-            echo("Converged: the second plan shows no changes.")
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _run_demo(obj: Context, source: Path, work: Path) -> None:
+    shutil.copytree(source, work, ignore=shutil.ignore_patterns(".ghlops"))
+    ctx = Context(work, obj.debug, obj.color)
+    echo(f"Demo project copied to {work}\n")
+    sandbox = RunOptions(sandbox=True)
+    plans: list[Plan] = []
+    steps: list[tuple[str, Callable[[], int]]] = []
+    if (work / SEED_FILE).exists():
+        steps.append(
+            (f"ghlops sandbox seed {SEED_FILE}", lambda: seed_sandbox(ctx, work / SEED_FILE))
+        )
+    steps += [
+        (
+            "ghlops plan --sandbox --detailed-exitcode",
+            lambda: run_plan(ctx, sandbox, False, True),
+        ),
+        ("ghlops apply --sandbox --auto-approve", lambda: run_apply(ctx, sandbox, True)),
+        (
+            "ghlops plan --sandbox --detailed-exitcode",
+            lambda: run_plan(ctx, sandbox, False, True, keep=plans),
+        ),
+    ]
+    codes = []
+    for command, step in steps:
+        echo(click.style(f"$ {command}", bold=True) if obj.color else f"$ {command}")
+        code = step()
+        codes.append(code)
+        echo(f"(exit code {code})\n")
+    last = plans[-1]
+    left = [c for loc in last.all for c in loc.changes if c.action is not Action.MANUAL]
+    if codes[-3:-1] != [EXIT_CHANGES, EXIT_OK] or left or last.failed:
+        raise GhlopsError(f"the demo did not converge (exit codes {codes})")
+    manual = last.counts()["manual"]
+    if manual:
+        echo(
+            f"Converged: the last plan shows only {manual} manual change(s), which the "
+            "GHL API cannot make (see the steps above)."
+        )
+    else:
+        echo("Converged: the second plan shows no changes.")

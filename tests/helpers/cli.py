@@ -14,7 +14,7 @@ from ghlops.cli.main import cli
 from ghlops.sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-EXAMPLES = ROOT / "examples"
+EXAMPLES = ROOT / "ghlops" / "examples"
 
 
 @dataclass

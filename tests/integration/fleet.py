@@ -1,7 +1,7 @@
 """A fleet project with every kind ghlops writes, for the fault, crash and secret tests.
 
 ``write_fleet`` writes ghlops.yaml (N locations and the agency; pipelines writable; tags and
-custom values pruned) and the bundles of examples/dental; ``seed_fleet`` puts into a sandbox what
+custom values pruned) and the bundles of ghlops/examples/dental; ``seed_fleet`` puts into a sandbox what
 the GHL UI would hold (users, carriers, collections) plus objects the apply must keep, update or
 delete; ``check_fleet`` reads the sandbox's store directly and lists every duplicate, every
 missing object and every object lost.

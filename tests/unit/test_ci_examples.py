@@ -1,4 +1,4 @@
-"""The CI files users copy: examples/ci/github-actions.yml and .pre-commit-hooks.yaml parse and
+"""The CI files users copy: ghlops/examples/ci/github-actions.yml and .pre-commit-hooks.yaml parse and
 say what the README promises."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-WORKFLOW = ROOT / "examples" / "ci" / "github-actions.yml"
+WORKFLOW = ROOT / "ghlops" / "examples" / "ci" / "github-actions.yml"
 HOOKS = ROOT / ".pre-commit-hooks.yaml"
-PROJECT = ROOT / "examples" / "dental" / "ghlops.yaml"
+PROJECT = ROOT / "ghlops" / "examples" / "dental" / "ghlops.yaml"
 
 
 def load(path: Path) -> Any:

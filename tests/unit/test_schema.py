@@ -26,7 +26,7 @@ def load(name: str) -> dict[str, object]:
 
 
 @pytest.mark.parametrize(
-    "project", sorted(p.parent for p in (ROOT / "examples").glob("*/ghlops.yaml"))
+    "project", sorted(p.parent for p in (ROOT / "ghlops" / "examples").glob("*/ghlops.yaml"))
 )
 def test_examples_validate(project: Path) -> None:
     jsonschema.validate(
