@@ -32,7 +32,7 @@ from ghlops.resources import registry
 from ghlops.resources.base import Adapter, Ctx, DesiredItem, LiveItem
 from ghlops.resources.reading import read_kind
 from ghlops.resources.readset import managed_parents, read_set
-from ghlops.settings import DEFAULT_PARALLELISM, READ_WORKERS, SANDBOX_DB
+from ghlops.settings import DEFAULT_PARALLELISM, EMBEDDED_SANDBOX_URL, READ_WORKERS, SANDBOX_DB
 from ghlops.tokens import TokenBroker
 
 T = TypeVar("T")
@@ -115,7 +115,7 @@ def embedded_sandbox(project: Project) -> Iterator[Target]:
                 f"delete {SANDBOX_DB} to start the sandbox afresh"
             ) from None
         yield Target(
-            DEFAULT_BASE_URL,
+            EMBEDDED_SANDBOX_URL,
             lambda loc: tokens[loc.id],
             lambda _agency: agency_token,
             transport=sandbox.transport(),

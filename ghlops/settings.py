@@ -4,6 +4,11 @@ from pathlib import Path
 
 PROJECT_FILE = "ghlops.yaml"
 SANDBOX_DB = Path(".ghlops") / "sandbox.sqlite3"  # the embedded sandbox, in the project folder
+# The embedded sandbox's base URL: calls never leave the process, and --debug must not show them
+# as calls to GHL (".invalid" is reserved: it can never resolve to a real host).
+EMBEDDED_SANDBOX_URL = "https://embedded-sandbox.invalid"
 
 DEFAULT_PARALLELISM = 8  # locations planned or applied at the same time
 READ_WORKERS = 4  # kinds of one location read at the same time
+
+PLACEHOLDER_LOCATION_ID = "REPLACEwithYOURlocID"  # written by `ghlops init`; the sandbox only

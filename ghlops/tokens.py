@@ -26,6 +26,7 @@ from ghlops.client.errors import ApiError
 from ghlops.errors import ConfigError
 from ghlops.fileio import write_atomic
 from ghlops.manifest.project import AgencyConfig, LocationConfig
+from ghlops.settings import PLACEHOLDER_LOCATION_ID
 
 
 class TokenBroker:
@@ -58,6 +59,11 @@ class TokenBroker:
     # -- locations -----------------------------------------------------------------------------
 
     def location_token(self, location: LocationConfig) -> str:
+        if location.id == PLACEHOLDER_LOCATION_ID:
+            raise ConfigError(
+                f"location {location.name}: {location.id} is the placeholder id ghlops init "
+                "wrote; put the location's GHL id in ghlops.yaml (or use --sandbox)"
+            )
         if location.token_env:
             token = self.env.get(location.token_env, "").strip()
             if not token:

@@ -50,8 +50,44 @@ def one_line(text: str) -> str:
     return text.translate(_ESCAPES)
 
 
+_GLOBAL_FLAGS = frozenset({"--debug", "--no-color"})
+_GLOBAL_WITH_VALUE = frozenset({"-C", "--directory"})
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """``args`` with the global options moved before the command, wherever they were written.
+
+    Terraform users write ``ghlops plan --no-color``; click only reads a group's options before
+    the command. Everything after ``--`` is left alone.
+    """
+    front: list[str] = []
+    rest: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg == "--":
+            rest += args[index:]
+            break
+        if arg in _GLOBAL_FLAGS:
+            front.append(arg)
+        elif arg in _GLOBAL_WITH_VALUE and index + 1 < len(args):
+            front += args[index : index + 2]
+            index += 1
+        elif arg.startswith("--directory=") or (arg.startswith("-C") and len(arg) > 2):
+            front.append(arg)
+        else:
+            rest.append(arg)
+        index += 1
+    return front + rest
+
+
 class GhlopsGroup(click.Group):
-    """A click group with one error boundary for every command."""
+    """A click group with one error boundary for every command; global options go anywhere."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if ctx.parent is None:
+            args = hoist_global_options(list(args))
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

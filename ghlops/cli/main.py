@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ghlops.cli import (  # noqa: F401  (registers the commands)
     export_cmd,
+    init_cmd,
     misc,
     plan_apply,
     sandbox_cmd,
