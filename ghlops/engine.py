@@ -287,6 +287,13 @@ def plan_one(
     return replace(planned, not_read=needed.not_read)
 
 
+@dataclass(frozen=True)
+class Activity:
+    retries: int = 0  # calls tried again after a failure
+    throttled: int = 0  # 429 answers
+    waited: float = 0.0  # seconds spent waiting for the rate-limit window
+
+
 class Session:
     """One run (plan, then maybe apply) over a fleet.
 
@@ -314,8 +321,10 @@ class Session:
         self.parallelism = max(1, parallelism)
         self._limiters: dict[str, RateLimiter] = {}
         self._lock = threading.Lock()
+        self._open: set[GhlClient] = set()
         self.api_calls = 0
         self.throttled = 0
+        self.retries = 0
 
     @contextmanager
     def client(self, key: str, make: Callable[[RateLimiter], GhlClient]) -> Iterator[GhlClient]:
@@ -325,13 +334,26 @@ class Session:
                 limiter = RateLimiter() if self.target.paced else RateLimiter.until_told()
                 self._limiters[key] = limiter
         client = make(limiter)
+        with self._lock:
+            self._open.add(client)
         try:
             yield client
         finally:
             client.close()
             with self._lock:
+                self._open.discard(client)
                 self.api_calls += client.calls
                 self.throttled += client.throttled
+                self.retries += client.retries
+
+    def activity(self) -> Activity:
+        """Retries, 429s and rate-limit waits so far, open clients included (for progress)."""
+        with self._lock:
+            return Activity(
+                retries=self.retries + sum(c.retries for c in self._open),
+                throttled=self.throttled + sum(c.throttled for c in self._open),
+                waited=sum(limiter.waited for limiter in self._limiters.values()),
+            )
 
     def location_client(self, location: LocationConfig) -> AbstractContextManager[GhlClient]:
         return self.client(location.id, lambda rl: self.target.client(location, rl))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,12 +21,12 @@ from ghlops.cli.common import (
 )
 from ghlops.cli.output import Progress, echo
 from ghlops.plan import planfile
-from ghlops.plan.changes import ACTION_SYMBOLS, Action, Plan
+from ghlops.plan.changes import Action, Plan
 from ghlops.plan.safety import check_plan
 from ghlops.settings import DEFAULT_PARALLELISM
 
 if TYPE_CHECKING:  # imported lazily (pydantic, httpx, the registry): --help starts fast
-    from ghlops.apply.applier import LocationResult, Outcome
+    from ghlops.apply.applier import LocationResult
     from ghlops.engine import Session
     from ghlops.manifest.project import Project
 
@@ -283,37 +282,17 @@ def plan(
 
 # -- apply -------------------------------------------------------------------------------------
 
-_PAST = {"create": "created", "update": "updated", "replace": "replaced", "delete": "deleted"}
 
+def apply_reported(session: Session, plan: Plan) -> list[LocationResult]:
+    """Apply ``plan``, reporting as it goes (see :mod:`ghlops.cli.apply_report`)."""
+    from ghlops.cli.apply_report import ApplyReporter, report_totals
 
-def report_outcomes() -> Any:
-    lock = threading.Lock()  # locations apply in parallel: one line at a time
-
-    def on_outcome(location: str, outcome: Outcome) -> None:
-        with lock:
-            _print_outcome(location, outcome)
-
-    return on_outcome
-
-
-def _print_outcome(location: str, outcome: Outcome) -> None:
-    from ghlops.apply.applier import Status
-    from ghlops.render.text import fmt_value, singular
-
-    if outcome.status is not Status.NOT_ATTEMPTED:
-        change = outcome.change
-        what = f"{singular(change.kind)} {fmt_value(change.key)}"
-        symbol = ACTION_SYMBOLS[change.action]
-        if outcome.status is Status.DONE:
-            ident = f" (id {outcome.new_id})" if outcome.new_id else ""
-            past = _PAST[change.action.value]
-            if outcome.adopted:
-                past += " (adopted after an ambiguous failure)"
-            echo(f"  {location}: {symbol} {what}: {past}{ident}")
-        elif outcome.status is Status.FAILED:
-            echo(f"  {location}: {symbol} {what}: FAILED: {outcome.error}", err=True)
-        elif outcome.status is Status.MANUAL:
-            echo(f"  {location}: {symbol} {what}: manual, not applied")
+    with ApplyReporter(plan, session.activity) as reporter:
+        results = session.apply(plan, on_outcome=reporter)
+    note = report_totals(session.activity())
+    if note:
+        echo(note, err=True)
+    return results
 
 
 def summarise(results: Sequence[LocationResult]) -> tuple[str, int]:
@@ -358,7 +337,7 @@ def run_apply(obj: Context, options: RunOptions, auto_approve: bool) -> int:
             echo("Apply cancelled; nothing was changed.", err=True)
             return EXIT_ERROR
         echo("")
-        results = session.apply(the_plan, on_outcome=report_outcomes())
+        results = apply_reported(session, the_plan)
     text, code = summarise(results)
     echo(text, err=code != EXIT_OK)
     return code

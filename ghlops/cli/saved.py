@@ -19,8 +19,8 @@ from ghlops.cli.common import Selection
 from ghlops.cli.output import echo
 from ghlops.cli.plan_apply import (
     RunOptions,
+    apply_reported,
     enforce,
-    report_outcomes,
     session_for,
     summarise,
     warn,
@@ -317,7 +317,7 @@ def run_apply_saved(obj: Context, options: RunOptions, path: Path, all_or_nothin
                 echo("Apply refused; nothing was changed.", err=True)
                 return EXIT_ERROR
             echo("")
-            applied = session.apply(todo, on_outcome=report_outcomes())
+            applied = apply_reported(session, todo)
         else:
             echo("Nothing to apply: every location with changes was refused.", err=True)
             applied = []

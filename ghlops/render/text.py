@@ -98,15 +98,23 @@ def render_location(loc: LocationPlan, *, color: bool = False, agency: bool = Fa
 
 
 GROUP_MIN = 3  # an identical change in at least this many locations is listed once
+GROUP_NAMES = 10  # a group names this many locations, then counts the rest
 
 
 def change_signature(change: Change) -> str:
-    """Identical changes in different locations have the same signature (ids aside)."""
+    """Identical changes in different locations have the same signature (ids aside).
+
+    An update (and a replace, a manual change) is identified by what it changes, its field
+    diffs, which is all the text shows of it: two locations whose objects differ in other fields
+    make the same change when the same fields go from the same values to the same values.
+    """
     data = change.to_data()
     for name in ("id", "source"):
         data.pop(name, None)
     if change.action is not Action.DELETE:
         data.pop("before", None)  # live values beyond the diffs may differ
+    if change.action in (Action.UPDATE, Action.REPLACE, Action.MANUAL):
+        data.pop("after", None)  # so may desired values the update does not change
     return json.dumps(data, sort_keys=True, default=str)
 
 
@@ -119,10 +127,16 @@ def grouped_changes(plan: Plan) -> dict[str, list[tuple[LocationPlan, Change]]]:
     return {sig: where for sig, where in seen.items() if len(where) >= GROUP_MIN}
 
 
-def summary_table(plan: Plan) -> list[str]:
-    """One row per location with changes or a failure, then the number left out."""
-    rows = [loc for loc in plan.all if loc.changes or loc.error or loc.warnings]
-    if len(plan.all) < 2 or not rows:
+def name_list(names: list[str], most: int = GROUP_NAMES) -> str:
+    """``a, b, c`` — every name up to ``most``, then how many more."""
+    shown = ", ".join(names[:most])
+    return shown + (f", … and {len(names) - most} more" if len(names) > most else "")
+
+
+def summary_table(plan: Plan, shown: list[LocationPlan]) -> list[str]:
+    """One row per location shown with changes, a failure or warnings, when there are 2+."""
+    rows = [loc for loc in shown if loc.changes or loc.error or loc.warnings]
+    if len(rows) < 2:
         return []
     width = max(len("location"), *(len(loc.name) for loc in rows))
     head = f"  {'location':<{width}}  {'+':>4} {'~':>4} {'-/+':>4} {'-':>4} {'!':>4}  {'calls':>5}  status"
@@ -134,9 +148,6 @@ def summary_table(plan: Plan) -> list[str]:
             f"  {loc.name:<{width}}  {c['create']:>4} {c['update']:>4} {c['replace']:>4} "
             f"{c['delete']:>4} {c['manual']:>4}  {loc.api_calls:>5}  {status}"
         )
-    quiet = len(plan.all) - len(rows)
-    if quiet:
-        lines.append(f"  … and {quiet} location(s) with no changes")
     return lines
 
 
@@ -157,10 +168,17 @@ def rollup_line(plan: Plan) -> str:
     return text
 
 
+def _locations(count: int) -> str:
+    return f"{count} location{'s' if count != 1 else ''}"
+
+
 def render_plan(plan: Plan, *, color: bool = False, expand: bool = False) -> str:
-    """The plan as text. Unless ``expand``, a change made identically in GROUP_MIN or more
-    locations is listed once with its count, and locations left with nothing to show are
-    only counted."""
+    """The plan as text.
+
+    Unless ``expand``: a change made identically in GROUP_MIN or more locations is listed once,
+    naming the locations (up to GROUP_NAMES, then a count); locations left with nothing of their
+    own to show are counted on one line, and unchanged locations on another.
+    """
     lines: list[str] = []
     groups = {} if expand else grouped_changes(plan)
     grouped_ids = {id(change) for where in groups.values() for _, change in where}
@@ -170,28 +188,38 @@ def render_plan(plan: Plan, *, color: bool = False, expand: bool = False) -> str
             change = where[0][1]
             first, *rest = render_change(replace(change, id=None), color=color)
             where_names = [loc.name for loc, _ in where]
-            shown = ", ".join(where_names[:4]) + (", …" if len(where_names) > 4 else "")
-            lines.append(f"{first} — {len(where_names)} locations ({shown})")
+            lines.append(f"{first} — {_locations(len(where_names))} ({name_list(where_names)})")
             lines += rest
         lines.append("  (--expand lists them under each location)")
         lines.append("")
-    hidden = 0
+    only_grouped = 0
+    unchanged = 0
+    shown: list[LocationPlan] = []
+    fleet = len(plan.locations) > 1 and not expand
     for loc in plan.locations:
         own = [c for c in loc.changes if id(c) not in grouped_ids]
-        if groups and not own and not loc.error and not loc.warnings and not loc.notes:
-            hidden += 1
+        if fleet and not own and not loc.error and not loc.warnings and not loc.notes:
+            if loc.changes:
+                only_grouped += 1
+            else:
+                unchanged += 1
             continue
+        shown.append(loc)
         lines += render_location(replace(loc, changes=tuple(own)), color=color)
         if len(own) < len(loc.changes):
             lines.append(f"  … and {len(loc.changes) - len(own)} change(s) listed above")
         lines.append("")
-    if hidden:
-        lines.append(f"({hidden} location(s) with only the changes listed above, or none)")
+    if only_grouped:
+        lines.append(f"{_locations(only_grouped)} with only the changes listed above")
+    if unchanged:
+        lines.append(f"{_locations(unchanged)} unchanged")
+    if only_grouped or unchanged:
         lines.append("")
     if plan.agency:
         lines += render_location(plan.agency, color=color, agency=True)
         lines.append("")
-    table = summary_table(plan)
+        shown.append(plan.agency)
+    table = summary_table(plan, shown)
     if table:
         lines += table
         lines.append("")
@@ -199,8 +227,10 @@ def render_plan(plan: Plan, *, color: bool = False, expand: bool = False) -> str
     unmanaged = sum(sum(loc.unmanaged.values()) for loc in plan.all)
     calls = sum(loc.api_calls for loc in plan.all)
     if plan.failed:
-        names = ", ".join(loc.name for loc in plan.failed)
-        lines.append(_paint(f"Failed to plan {len(plan.failed)} location(s): {names}", "31", color))
+        failed = ", ".join(loc.name for loc in plan.failed)
+        lines.append(
+            _paint(f"Failed to plan {len(plan.failed)} location(s): {failed}", "31", color)
+        )
     if len(plan.locations) > 1:
         lines.append(rollup_line(plan))
     if calls:

@@ -111,7 +111,10 @@ def test_fleet_output_groups_identical_changes(fleet: Path) -> None:
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "Changes made identically in several locations" in out
-    assert '  + tag "vip" — 14 locations (clinic-00, clinic-01, clinic-02, clinic-03, …)' in out
+    assert (
+        '  + tag "vip" — 14 locations (clinic-00, clinic-01, clinic-02, clinic-03, clinic-04, '
+        "clinic-05, clinic-06, clinic-07, clinic-08, clinic-09, … and 4 more)"
+    ) in out
     assert out.count('+ tag "vip"') == 1
     # each location's own value differs, so it is listed under each location
     assert '  + custom value "City"' in out and out.count('+ custom value "City"') == 14

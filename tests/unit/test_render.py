@@ -61,7 +61,7 @@ def test_text_shows_symbols_diffs_and_summary() -> None:
     assert '      name: "vip"' not in text, "a field equal to the key is not repeated"
     assert '  - tag "old" (id aaaaaaaaaaaaaaaaaaa2)  DESTRUCTIVE' in text
     assert "unmanaged: 2 (tags 2)" in text
-    assert "Location uptown (Xk3pQ9wRt7LmN2bV5cZa)\n  no changes" in text
+    assert "\n1 location unchanged\n" in text  # unchanged locations of a fleet: one line
     assert text.rstrip().endswith(
         "Plan: 1 to create, 1 to update, 1 to replace, 1 to delete. "
         "(1 of 2 location(s) with changes, unmanaged: 2)"

@@ -1,0 +1,164 @@
+"""What apply shows while it runs and when it is done.
+
+Without a terminal (CI logs), each change is printed as it is made, one plain line each, as
+before. On a terminal, a progress bar on stderr counts the changes made of the total, with the
+retries and rate-limit waits so far; each location's lines are kept and printed together, per
+location, when the apply is done, so parallel locations never interleave.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ghlops.cli.output import echo
+from ghlops.plan.changes import ACTION_SYMBOLS, Plan
+
+if TYPE_CHECKING:
+    from ghlops.apply.applier import Outcome
+    from ghlops.engine import Activity
+
+_PAST = {"create": "created", "update": "updated", "replace": "replaced", "delete": "deleted"}
+REFRESH_SECONDS = 1.0  # the bar is redrawn this often while a location waits
+
+
+def _stderr_is_tty() -> bool:
+    return bool(getattr(sys.stderr, "isatty", lambda: False)())
+
+
+def outcome_line(outcome: Outcome) -> tuple[str, bool] | None:
+    """The line reporting one outcome (without the location), and whether it is an error."""
+    from ghlops.apply.applier import Status
+    from ghlops.render.text import fmt_value, singular
+
+    change = outcome.change
+    what = f"{singular(change.kind)} {fmt_value(change.key)}"
+    symbol = ACTION_SYMBOLS[change.action]
+    if outcome.status is Status.DONE:
+        ident = f" (id {outcome.new_id})" if outcome.new_id else ""
+        past = _PAST[change.action.value]
+        if outcome.adopted:
+            past += " (adopted after an ambiguous failure)"
+        return f"{symbol} {what}: {past}{ident}", False
+    if outcome.status is Status.FAILED:
+        return f"{symbol} {what}: FAILED: {outcome.error}", True
+    if outcome.status is Status.MANUAL:
+        return f"{symbol} {what}: manual, not applied", False
+    return None  # not attempted: counted in the summary
+
+
+def activity_text(activity: Activity | None) -> str:
+    if activity is None:
+        return ""
+    parts = []
+    if activity.retries:
+        parts.append(f"{activity.retries} retried")
+    if activity.throttled:
+        parts.append(f"{activity.throttled} throttled (429)")
+    if activity.waited >= 0.1:
+        parts.append(f"waited {activity.waited:.0f} s for rate limits")
+    return ", ".join(parts)
+
+
+class ApplyReporter:
+    """Receives outcomes from the apply's worker threads; use as a context manager."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        activity: Callable[[], Activity] | None = None,
+        *,
+        tty: bool | None = None,
+    ) -> None:
+        self.tty = _stderr_is_tty() if tty is None else tty
+        self.total = sum(len(loc.changes) for loc in plan.all)
+        self.order = [loc.name for loc in plan.all]
+        self.activity = activity
+        self.done = 0
+        self.lines: dict[str, list[tuple[str, bool, str]]] = {}  # text, error, status
+        self._lock = threading.Lock()
+        self._bar: Any = None
+        self._stop = threading.Event()
+        self._ticker: threading.Thread | None = None
+
+    def __enter__(self) -> ApplyReporter:
+        if self.tty and self.total:
+            self._bar = click.progressbar(
+                length=self.total,
+                label="Applying",
+                file=sys.stderr,
+                show_pos=True,
+                show_eta=False,
+                item_show_func=lambda _: activity_text(self.activity() if self.activity else None),
+            )
+            self._bar.__enter__()
+            self._ticker = threading.Thread(target=self._tick, daemon=True)
+            self._ticker.start()
+        return self
+
+    def _tick(self) -> None:
+        while not self._stop.wait(REFRESH_SECONDS):
+            with self._lock:
+                if self._bar is not None:
+                    self._bar.update(0)
+
+    def __call__(self, location: str, outcome: Outcome) -> None:
+        line = outcome_line(outcome)
+        with self._lock:
+            self.done += 1
+            if self._bar is not None:
+                self._bar.update(1)
+            if line is None:
+                return
+            text, error = line
+            if self.tty:
+                self.lines.setdefault(location, []).append((text, error, outcome.status.value))
+            else:
+                echo(f"  {location}: {text}", err=error)
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._stop.set()
+        if self._ticker is not None:
+            self._ticker.join()
+        if self._bar is not None:
+            self._bar.__exit__(exc_type, exc, tb)
+        if self.tty:
+            self.print_summary()
+
+    def print_summary(self) -> None:
+        """Each location's outcomes together, in plan order."""
+        shown = False
+        for name in self.order:
+            lines = self.lines.get(name)
+            if not lines:
+                continue
+            counts: dict[str, int] = {}
+            for _, _, status in lines:
+                counts[status] = counts.get(status, 0) + 1
+            parts = [f"{counts.get('done', 0)} done"]
+            if counts.get("failed"):
+                parts.append(f"{counts['failed']} FAILED")
+            if counts.get("manual"):
+                parts.append(f"{counts['manual']} manual")
+            echo(f"{name}: {', '.join(parts)}")
+            for text, error, _ in lines:
+                echo(f"  {text}", err=error)
+            shown = True
+        if shown:
+            echo("")
+
+
+def report_totals(activity: Activity | None) -> str:
+    """A closing note on retries and waits, when there were any."""
+    text = activity_text(activity)
+    return f"API: {text}." if text else ""
