@@ -194,6 +194,7 @@ def render_plan(plan: Plan, *, color: bool = False, expand: bool = False) -> str
         lines.append("")
     only_grouped = 0
     unchanged = 0
+    quiet_unmanaged: dict[str, int] = {}  # live-only objects of the locations not shown
     shown: list[LocationPlan] = []
     fleet = len(plan.locations) > 1 and not expand
     for loc in plan.locations:
@@ -203,6 +204,8 @@ def render_plan(plan: Plan, *, color: bool = False, expand: bool = False) -> str
                 only_grouped += 1
             else:
                 unchanged += 1
+            for kind, count in loc.unmanaged.items():
+                quiet_unmanaged[kind] = quiet_unmanaged.get(kind, 0) + count
             continue
         shown.append(loc)
         lines += render_location(replace(loc, changes=tuple(own)), color=color)
@@ -213,6 +216,12 @@ def render_plan(plan: Plan, *, color: bool = False, expand: bool = False) -> str
         lines.append(f"{_locations(only_grouped)} with only the changes listed above")
     if unchanged:
         lines.append(f"{_locations(unchanged)} unchanged")
+    if quiet_unmanaged:
+        detail = ", ".join(f"{k} {n}" for k, n in quiet_unmanaged.items())
+        lines.append(
+            f"  unmanaged in them: {sum(quiet_unmanaged.values())} ({detail}) — live only, "
+            "left alone (policy.prune deletes them)"
+        )
     if only_grouped or unchanged:
         lines.append("")
     if plan.agency:

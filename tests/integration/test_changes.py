@@ -122,7 +122,7 @@ def test_unmanaged_objects_are_left_alone_unless_pruned(applied: Runner) -> None
 
     plan = applied("plan", "--sandbox", "--detailed-exitcode")
     assert plan.exit_code == 0, plan.output
-    assert "unmanaged: 1 (tags 1)" in plan.stdout
+    assert "2 locations unchanged\n  unmanaged in them: 1 (tags 1) — live only" in plan.stdout
     assert "No changes." in plan.stdout
     assert applied("apply", "--sandbox", "--auto-approve").exit_code == 0
     assert "from-the-ui" in by_name(project, UPTOWN, "tags")

@@ -15,7 +15,7 @@ import yaml
 from click.testing import CliRunner
 
 from ghlops.cli.main import cli
-from tests.conftest import ROOT
+from tests.helpers.cli import ROOT
 
 README = ROOT / "README.md"
 
