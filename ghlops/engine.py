@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
@@ -17,10 +18,11 @@ from typing import TypeVar
 
 import httpx
 
-from ghlops.apply.applier import LocationResult, OnOutcome, apply_location
+from ghlops.access import fix_for
+from ghlops.apply.applier import Backoff, LocationResult, OnOutcome, apply_location, relist_delays
 from ghlops.client import DEFAULT_BASE_URL, GhlClient, check_base_url
 from ghlops.client.client import RetryPolicy
-from ghlops.client.errors import AuthError, ForbiddenError
+from ghlops.client.errors import ApiError
 from ghlops.client.ratelimit import RateLimiter
 from ghlops.errors import ConfigError, GhlopsError
 from ghlops.manifest.loader import DesiredState
@@ -35,6 +37,7 @@ from ghlops.resources.readset import managed_parents, read_set
 from ghlops.settings import DEFAULT_PARALLELISM, EMBEDDED_SANDBOX_URL, READ_WORKERS, SANDBOX_DB
 from ghlops.tokens import TokenBroker
 
+READINGS_ENV = "GHLOPS_SANDBOX_READINGS"
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -78,6 +81,21 @@ class Target:
             return ""
         return f" (token from ${token_env})" if token_env else ""
 
+    def explainer(
+        self, token_env: str | None, *, agency: bool = False, location_id: str | None = None
+    ) -> Callable[[GhlopsError], str]:
+        """What to add to an error's message: for a refused token (401/403), where the token
+        came from and the one-line fix for the cause GHL named; nothing for other errors."""
+        hint = self.token_hint(token_env)
+
+        def explain(exc: GhlopsError) -> str:
+            if not isinstance(exc, ApiError) or exc.auth_cause is None:
+                return ""
+            fix = fix_for(exc, token_env=token_env, agency=agency, location_id=location_id)
+            return f"{hint}; fix: {fix}" if fix else hint
+
+        return explain
+
     def close(self) -> None:
         if self._close:
             self._close()
@@ -97,10 +115,20 @@ def api_target(
 
 @contextmanager
 def embedded_sandbox(project: Project) -> Iterator[Target]:
-    """The sandbox stored in the project's ``.ghlops/sandbox.sqlite3``, in-process."""
-    from ghlops.sandbox import Sandbox  # imported lazily: plain API runs never load it
+    """The sandbox stored in the project's ``.ghlops/sandbox.sqlite3``, in-process.
 
-    sandbox = Sandbox(project.root / SANDBOX_DB)
+    ``GHLOPS_SANDBOX_READINGS=alternative`` makes it answer by the other reading of what the
+    spec leaves open (as ``ghlops sandbox serve --readings alternative``).
+    """
+    from ghlops.sandbox import Sandbox  # imported lazily: plain API runs never load it
+    from ghlops.sandbox.middleware.readings import Readings
+
+    name = os.environ.get(READINGS_ENV, "").strip() or "spec"
+    try:
+        readings = Readings.named(name)
+    except ValueError as exc:
+        raise ConfigError(f"{READINGS_ENV}: {exc}") from None
+    sandbox = Sandbox(project.root / SANDBOX_DB, readings=readings)
     try:
         company = project.agency.company_id if project.agency else None
         try:
@@ -257,7 +285,7 @@ def plan_one(
     client: GhlClient,
     adapters: Sequence[Adapter],
     policy: Policy,
-    token_hint: str,
+    explain: Callable[[GhlopsError], str],
 ) -> LocationPlan:
     """Read what one principal's (a location's or the agency's) plan needs, and plan it.
 
@@ -271,9 +299,8 @@ def plan_one(
             client, principal_id, needed.adapters, desired, every_parent=needed.all_parents
         )
     except GhlopsError as exc:
-        hint = token_hint if isinstance(exc, AuthError | ForbiddenError) else ""
         return LocationPlan(
-            name, principal_id, error=f"{exc}{hint}", api_calls=client.calls - before
+            name, principal_id, error=f"{exc}{explain(exc)}", api_calls=client.calls - before
         )
     planned = plan_location(
         name,
@@ -311,6 +338,7 @@ class Session:
         *,
         parallelism: int = DEFAULT_PARALLELISM,
         allow_destroy: Iterable[str] = (),
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.project = project
         self.target = target
@@ -319,6 +347,7 @@ class Session:
         self.allow_destroy = frozenset(allow_destroy)
         self.agency_adapters = selected_adapters(kinds, scope="agency")
         self.parallelism = max(1, parallelism)
+        self.sleep = sleep  # waits of the applier (re-reads after an ambiguous create)
         self._limiters: dict[str, RateLimiter] = {}
         self._lock = threading.Lock()
         self._open: set[GhlClient] = set()
@@ -411,7 +440,7 @@ class Session:
                     client,
                     self.adapters,
                     self.project.policy,
-                    self.target.token_hint(loc.token_env),
+                    self.target.explainer(loc.token_env, location_id=loc.id),
                 )
         except ConfigError as exc:
             return LocationPlan(loc.name, loc.id, error=str(exc))
@@ -431,7 +460,7 @@ class Session:
                     client,
                     self.agency_adapters,
                     self.project.policy,
-                    self.target.token_hint(agency.token_env),
+                    self.target.explainer(agency.token_env, agency=True),
                 )
         except ConfigError as exc:
             return LocationPlan("agency", agency.company_id, error=str(exc))
@@ -466,13 +495,9 @@ class Session:
                 )
         return problems
 
-    def _explainer(self, token_env: str | None) -> Callable[[GhlopsError], str]:
-        hint = self.target.token_hint(token_env)
-
-        def explain(exc: GhlopsError) -> str:
-            return hint if isinstance(exc, AuthError | ForbiddenError) else ""
-
-        return explain
+    def _backoff(self, client: GhlClient) -> Backoff:
+        """Waits between reads after an ambiguous create, scaled to the client's retry policy."""
+        return Backoff(relist_delays(client.retry.base_delay), self.sleep)
 
     def apply(self, plan: Plan, on_outcome: OnOutcome | None = None) -> list[LocationResult]:
         check_destroy_allowed(plan, self.adapters, self.allow_destroy)  # also for saved plans
@@ -491,7 +516,8 @@ class Session:
                         client,
                         by_kind,
                         on_outcome=on_outcome,
-                        explain=self._explainer(location.token_env),
+                        explain=self.target.explainer(location.token_env, location_id=location.id),
+                        backoff=self._backoff(client),
                     )
             except ConfigError as exc:
                 return LocationResult(loc_plan.name, loc_plan.location_id, (), error=str(exc))
@@ -511,9 +537,11 @@ class Session:
                             client,
                             agency_kinds,
                             on_outcome=on_outcome,
-                            explain=self._explainer(
-                                self.project.agency.token_env if self.project.agency else None
+                            explain=self.target.explainer(
+                                self.project.agency.token_env if self.project.agency else None,
+                                agency=True,
                             ),
+                            backoff=self._backoff(client),
                         )
                     )
         return results

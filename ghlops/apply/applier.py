@@ -9,14 +9,18 @@ Creates are never sent twice blindly. When a create fails in a way that may hide
 timeout or a reset after the request was sent, a 5xx, a 2xx answer that cannot be read: the
 client marks those ``maybe_applied``), the applier lists that kind again and looks for the item
 by its identities (for a nested kind: under the parent's id): one match is adopted as the
-created object ("created (adopted after an ambiguous failure)"); no match means the create did
-not happen, and it is sent again (``CREATE_SENDS`` sends at most, each after such a read); two or
-more matches are left alone and reported, since adopting a guess could bind the wrong object.
+created object ("created (adopted after an ambiguous failure)"); two or more matches are left
+alone and reported, since adopting a guess could bind the wrong object. Lists can lag writes (an
+empty list right after a create proves nothing), so no match is trusted only when two reads in a
+row, a short backoff apart (:func:`relist_delays`, bounded), agree: then the create did not
+happen and it is sent again (``CREATE_SENDS`` sends at most). When the reads keep changing
+without showing the item, the location stops and says so rather than send the create twice.
 A write whose answer does not have the documented shape fails that change, never the run.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -64,6 +68,20 @@ class LocationResult:
 
 
 OnOutcome = Callable[[str, Outcome], None]
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """The waits between reads of a kind after an ambiguous create (see the module docstring)."""
+
+    delays: tuple[float, ...] = (1.0, 2.0)
+    sleep: Callable[[float], None] = time.sleep
+
+
+def relist_delays(base_delay: float) -> tuple[float, ...]:
+    """The waits before the second and third read after an ambiguous create: twice and four
+    times the client's retry base delay (1 s and 2 s by default)."""
+    return (2 * base_delay, 4 * base_delay)
 
 
 def execution_order(changes: Sequence[Change], kinds: Sequence[str]) -> list[Change]:
@@ -124,11 +142,13 @@ def apply_location(
     *,
     on_outcome: OnOutcome | None = None,
     explain: Callable[[GhlopsError], str] | None = None,
+    backoff: Backoff | None = None,
 ) -> LocationResult:
     outcomes: list[Outcome] = []
     failed = False
     ids = Ids(plan.bindings)
     ctx = Ctx(api, plan.location_id, ids=ids)
+    backoff = backoff or Backoff()
     for change in execution_order(plan.changes, list(adapters)):
         if change.action is Action.MANUAL:
             outcome = Outcome(change, Status.MANUAL)
@@ -138,7 +158,7 @@ def apply_location(
             try:
                 adapter = adapters[change.kind]
                 new_id, adopted = _execute(
-                    change, _for_change(ctx, change, adapter), adapter, adapters
+                    change, _for_change(ctx, change, adapter), adapter, adapters, backoff
                 )
                 if new_id:
                     ids.set(change.kind, change.key, new_id)
@@ -159,7 +179,7 @@ class ShapeError(GhlopsError):
 
 
 def _execute(
-    change: Change, ctx: Ctx, adapter: Adapter, adapters: Mapping[str, Adapter]
+    change: Change, ctx: Ctx, adapter: Adapter, adapters: Mapping[str, Adapter], backoff: Backoff
 ) -> tuple[str | None, bool]:
     """Make one change; return the object's id (creates, updates) and whether it was adopted."""
     item = None
@@ -175,9 +195,9 @@ def _execute(
         return change.id, False
     if change.action is Action.REPLACE and change.id and item:
         _shaped(lambda: adapter.delete(ctx, change.id or "", change.key, change.parent))
-        return _create(change, item, ctx, adapter, adapters)
+        return _create(change, item, ctx, adapter, adapters, backoff)
     if change.action is Action.CREATE and item:
-        return _create(change, item, ctx, adapter, adapters)
+        return _create(change, item, ctx, adapter, adapters, backoff)
     raise GhlopsError(f"cannot execute {change.action} of {change.kind} {change.key!r}")
 
 
@@ -194,24 +214,29 @@ CREATE_SENDS = 3  # creates sent for one item at most, each after a read showed 
 
 
 def _create(
-    change: Change, item: DesiredItem, ctx: Ctx, adapter: Adapter, adapters: Mapping[str, Adapter]
+    change: Change,
+    item: DesiredItem,
+    ctx: Ctx,
+    adapter: Adapter,
+    adapters: Mapping[str, Adapter],
+    backoff: Backoff,
 ) -> tuple[str, bool]:
     """Create ``item``; after an ambiguous failure, adopt what the create made or send it again.
 
-    A create is sent again only after a fresh read of the kind showed that no earlier one made
-    the object, and at most ``CREATE_SENDS`` times in all.
+    A create is sent again only after two reads of the kind in a row agreed that no earlier one
+    made the object, and at most ``CREATE_SENDS`` times in all.
     """
     for sent in range(1, CREATE_SENDS + 1):
         outcome = _try_create(item, ctx, adapter)
         if isinstance(outcome, str):
             return outcome, False
-        found = _find_created(change, ctx, adapter, adapters, outcome)
+        found = _find_created(change, ctx, adapter, adapters, outcome, backoff)
         if found is not None:
             return found, True
         if sent == CREATE_SENDS:
             raise GhlopsError(
                 f"{outcome} (sent {sent} times; after each failure, reading {adapter.kind} "
-                "again showed it had not been created)"
+                "again twice showed it had not been created)"
             )
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -238,27 +263,46 @@ def _find_created(
     adapter: Adapter,
     adapters: Mapping[str, Adapter],
     failure: GhlopsError,
+    backoff: Backoff,
 ) -> str | None:
-    """The id of the one live object matching the item, None when there is none.
+    """The id of the one live object matching the item; None when two reads in a row agree that
+    there is none (a list read right after a write may not show it yet).
 
     Raises:
-        GhlopsError: the kind could not be read again, or several live objects match.
+        GhlopsError: the kind could not be read again, several live objects match, or the reads
+            kept changing without showing it (the location stops: it is not created twice).
     """
-    try:
-        live = _relist(change, ctx, adapter, adapters)
-    except (GhlopsError, *SHAPE_ERRORS) as exc:
-        raise GhlopsError(
-            f"{failure}; could not tell whether it was created, as listing "
-            f"{adapter.kind} again failed too ({exc}); plan again to see"
-        ) from None
-    found = _matching(change, adapter, live)
-    if len(found) > 1:
-        ids = ", ".join(sorted(m.id for m in found))
-        raise GhlopsError(
-            f"{failure}; {len(found)} live objects now match it ({ids}), so none was adopted "
-            "and it was not created again; resolve the duplicates by hand"
-        )
-    return found[0].id if found else None
+    previous: set[str] | None = None
+    waited = 0.0
+    for delay in (0.0, *backoff.delays):
+        if delay > 0:
+            backoff.sleep(delay)
+            waited += delay
+        try:
+            live = _relist(change, ctx, adapter, adapters)
+        except (GhlopsError, *SHAPE_ERRORS) as exc:
+            raise GhlopsError(
+                f"{failure}; could not tell whether it was created, as listing "
+                f"{adapter.kind} again failed too ({exc}); plan again to see"
+            ) from None
+        found = _matching(change, adapter, live)
+        if len(found) > 1:
+            listed = ", ".join(sorted(m.id for m in found))
+            raise GhlopsError(
+                f"{failure}; {len(found)} live objects now match it ({listed}), so none was "
+                "adopted and it was not created again; resolve the duplicates by hand"
+            )
+        if found:
+            return found[0].id
+        seen = {i.id for i in live}
+        if seen == previous:
+            return None  # two reads in a row agree: the create did not happen
+        previous = seen
+    raise GhlopsError(
+        f"{failure}; could not tell whether it was created: {adapter.kind} was read "
+        f"{len(backoff.delays) + 1} times over {waited:g} s and changed between reads without "
+        "showing it (lists can lag writes), so it was not sent again; plan again to see"
+    )
 
 
 def _needed(adapter: Adapter, adapters: Mapping[str, Adapter]) -> list[Adapter]:

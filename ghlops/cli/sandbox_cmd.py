@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -114,6 +116,15 @@ def sandbox() -> None:
     "all=0.1 spreads 0.1 over all of them).",
 )
 @click.option(
+    "--readings",
+    type=click.Choice(["spec", "alternative"]),
+    default="spec",
+    show_default=True,
+    help="How to answer where GHL's spec is silent: spec, or alternative (pages capped at 20, "
+    "custom fields without model: contact only, lists lag writes by one read, not found is "
+    "400). See docs/api-assumptions.md.",
+)
+@click.option(
     "--fault-seed",
     type=int,
     default=None,
@@ -131,18 +142,21 @@ def sandbox_serve(
     latency: float,
     fault_spec: FaultSpec | None,
     fault_seed: int | None,
+    readings: str,
 ) -> None:
     """Serve the sandbox over HTTP (Ctrl-C to stop).
 
-    The project's locations are provisioned; each gets the token in its tokenEnv variable when
-    that is set, else a generated sandbox token that is printed. GHL's rate limits are enforced
+    The project's agency and locations are provisioned; each gets the token in its tokenEnv
+    variable when that is set, else a generated sandbox token that is printed. GHL's rate limits are enforced
     by default (X-RateLimit-* headers, 429 with Retry-After); --latency and --faults make the
-    sandbox slow and unreliable on purpose, to rehearse how a client copes.
+    sandbox slow and unreliable on purpose, to rehearse how a client copes; --readings
+    alternative answers by the other reading of what the spec leaves open.
     """
     import os
 
     from ghlops.manifest.project import load_project
     from ghlops.sandbox import FaultInjector, RateLimit, Sandbox, make_server
+    from ghlops.sandbox.middleware.readings import Readings
     from ghlops.settings import SANDBOX_DB
 
     obj: Context = ctx.obj
@@ -155,13 +169,36 @@ def sandbox_serve(
     if fault_spec is not None and fault_spec.rates:
         faults = FaultInjector(fault_spec, fault_seed)
     db_path = db or (obj.directory / SANDBOX_DB)
-    sb = Sandbox(db_path, rate_limit=limits, latency=latency, faults=faults)
+    sb = Sandbox(
+        db_path,
+        rate_limit=limits,
+        latency=latency,
+        faults=faults,
+        readings=Readings.named(readings),
+    )
     try:
         if (obj.directory / "ghlops.yaml").exists():
             project = load_project(obj.directory)
+            company = project.agency.company_id if project.agency else None
+            if project.agency is not None and company is not None:
+                env = project.agency.token_env
+                given = os.environ.get(env or "", "").strip() or None
+                token = _provisioned(lambda: sb.provision_agency(company, token=given))
+                if given:
+                    echo(f"agency ({company}): token from ${env}")
+                elif project.agency.oauth is None:
+                    echo(f"agency ({company}): export {env or 'AGENCY_TOKEN'}={token}")
             for loc in project.locations:
                 given = os.environ.get(loc.token_env or "", "").strip() or None
-                token = sb.provision_location(loc.id, name=loc.name, token=given)
+                token = _provisioned(
+                    functools.partial(
+                        sb.provision_location,
+                        loc.id,
+                        name=loc.name,
+                        token=given,
+                        company_id=company,
+                    )
+                )
                 if given:
                     echo(f"location {loc.name} ({loc.id}): token from ${loc.token_env}")
                 else:
@@ -187,6 +224,18 @@ def sandbox_serve(
         sb.close()
 
 
+def _provisioned(provision: Callable[[], str]) -> str:
+    """The token ``provision`` returns; a sandbox file that does not fit ghlops.yaml (a token
+    or location owned by someone else) is a clear error."""
+    try:
+        return provision()
+    except ValueError as exc:
+        raise ConfigError(
+            f"the sandbox database does not fit ghlops.yaml ({exc}); use another --db or "
+            "delete the file to start afresh"
+        ) from None
+
+
 def _given(ctx: click.Context, name: str) -> bool:
     source = ctx.get_parameter_source(name)
     return source is not None and source != click.core.ParameterSource.DEFAULT
@@ -205,6 +254,7 @@ def _settings(sb: Sandbox) -> list[str]:
     else:
         spec, seed = sb.faults.spec, sb.faults.seed
         lines.append(f"faults: {spec} (total {spec.total:.3g}, seed {seed})")
+    lines.append(sb.readings.describe())
     return lines
 
 

@@ -26,7 +26,6 @@ from ghlops import __version__
 from ghlops.client.errors import (
     ApiError,
     InvalidResponseError,
-    NotFoundError,
     RateLimitError,
     ServerError,
     TransportError,
@@ -63,8 +62,8 @@ class RetryPolicy:
 
     Only reads and idempotent writes (PUT, DELETE) are tried again after the request may have
     reached the server; a POST or PATCH only when the connection was never made or the answer
-    was 429 (GHL did not apply it). A DELETE answering 404 after an earlier try may have gone
-    through counts as done.
+    was 429 (GHL did not apply it). A DELETE answering "not found" (404, or 400 "… not found")
+    after an earlier try may have gone through counts as done.
     """
 
     attempts: int = 5
@@ -253,9 +252,12 @@ class GhlClient:
                             self.limiter.block_for(wait)
                             continue
                         raise error.annotated(f"still throttled after {throttles} tries")
-                    if isinstance(error, NotFoundError) and method == "DELETE" and uncertain:
+                    if error.means_not_found and method == "DELETE" and uncertain:
                         log.debug(
-                            "%s %s: 404 after an uncertain try: already deleted", method, path
+                            "%s %s: %s (not found) after an uncertain try: already deleted",
+                            method,
+                            path,
+                            response.status_code,
                         )
                         return {}
                     retryable = isinstance(error, ServerError) and method in _IDEMPOTENT

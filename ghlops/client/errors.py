@@ -1,12 +1,18 @@
 """Typed errors for failed API calls, mapped from GHL's error bodies.
 
 GHL's bodies are NestJS-style: ``{"statusCode", "message", "error"}`` where ``message`` is a string
-(400, 401, 403, 404) or a list of strings (422). Messages here never contain the token.
+(400, 401, 403, 404) or a list of strings (422), plus a ``traceId`` that GHL support asks for
+(shown with every error). Messages here never contain the token.
+
+401 and 403 have several causes that need different fixes, told apart only by the message
+(API notes, appendix E): see :class:`AuthCause`.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from enum import StrEnum
 from typing import Any
 
 from ghlops.errors import GhlopsError
@@ -28,18 +34,34 @@ class ApiError(GhlopsError):
         message: str,
         *,
         maybe_applied: bool = False,
+        trace_id: str | None = None,
     ) -> None:
         self.method = method
         self.path = path
         self.status = status
         self.detail = message
         self.maybe_applied = maybe_applied
+        self.trace_id = trace_id
         super().__init__(self._text())
 
     def _text(self) -> str:
         status = self.status
         status_text = f"{status} {_REASONS.get(status or 0, '')}".strip() if status else "failed"
-        return f"{self.method} {self.path} → {status_text}: {self.detail}"
+        text = f"{self.method} {self.path} → {status_text}: {self.detail}"
+        return f"{text} [traceId {self.trace_id}]" if self.trace_id else text
+
+    @property
+    def auth_cause(self) -> AuthCause | None:
+        """Why GHL refused the token (401/403), told apart by the message; None otherwise."""
+        return auth_cause(self.status, self.detail)
+
+    @property
+    def means_not_found(self) -> bool:
+        """The object is not there: 404, or 400 whose message says "… not found" (GHL answers
+        many missing objects with 400, e.g. ``"Product not found"``)."""
+        if self.status == 404:
+            return True
+        return self.status == 400 and "not found" in self.detail.lower()
 
     def annotated(self, note: str | None = None, *, maybe_applied: bool | None = None) -> ApiError:
         """A copy with ``note`` added to the message and/or ``maybe_applied`` set."""
@@ -51,6 +73,33 @@ class ApiError(GhlopsError):
             other.maybe_applied = maybe_applied
         other.args = (other._text(),)
         return other
+
+
+class AuthCause(StrEnum):
+    """Why GHL refused a token (401/403), from the answer's message."""
+
+    INVALID = "invalid"  # 401 "Invalid JWT": revoked, expired or not a token at all
+    SCOPE = "scope"  # 401 "The token is not authorized for this scope."
+    USER_TYPE = "user type"  # 401 "Token's user type mismatch!": agency token, location route
+    AUTH_CLASS = "auth class"  # 401 "This authClass type is not allowed…": e.g. company OAuth
+    LOCATION = "location"  # 403 "The token does not have access to this location."
+    FORBIDDEN = "forbidden"  # another 403
+
+
+def auth_cause(status: int | None, message: str) -> AuthCause | None:
+    """The cause of a 401/403 answer with ``message``; None for other statuses."""
+    if status not in (401, 403):
+        return None
+    text = message.lower()
+    if "not authorized for this scope" in text:
+        return AuthCause.SCOPE
+    if "user type mismatch" in text:
+        return AuthCause.USER_TYPE
+    if "authclass" in text:
+        return AuthCause.AUTH_CLASS
+    if re.search(r"access to (this|the) location", text):
+        return AuthCause.LOCATION
+    return AuthCause.INVALID if status == 401 else AuthCause.FORBIDDEN
 
 
 class TransportError(ApiError):
@@ -153,6 +202,18 @@ def error_message(body: bytes) -> str:
     return json.dumps(data)[:200]
 
 
+def trace_id(body: bytes) -> str | None:
+    """The ``traceId`` of an error body, when it has a plain one (at most 100 characters)."""
+    try:
+        data: Any = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    value = data.get("traceId") if isinstance(data, dict) else None
+    if isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9._:-]{1,100}", value):
+        return value
+    return None
+
+
 def error_for(method: str, path: str, status: int, body: bytes) -> ApiError:
     cls = _BY_STATUS.get(status) or (ServerError if status >= 500 else ApiError)
-    return cls(method, path, status, error_message(body))
+    return cls(method, path, status, error_message(body), trace_id=trace_id(body))

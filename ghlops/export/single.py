@@ -102,7 +102,7 @@ def read_fleet(
             with session.location_client(location) as client:
                 return location.name, read_state(client, location.id, session.adapters)
         except GhlopsError as exc:
-            hint = session.target.token_hint(location.token_env)
+            hint = session.target.explainer(location.token_env, location_id=location.id)(exc)
             return location.name, f"location {location.name}: {exc}{hint}"
 
     workers = min(DEFAULT_PARALLELISM, max(1, len(locations)))
@@ -126,7 +126,7 @@ def read_fleet(
                 with session.agency_client() as client:
                     agency = read_state(client, project.agency.company_id, session.agency_adapters)
             except GhlopsError as exc:
-                hint = session.target.token_hint(project.agency.token_env)
+                hint = session.target.explainer(project.agency.token_env, agency=True)(exc)
                 failures.append(
                     f"agency: {exc}{hint} (or leave {kinds} out: --exclude-kind {kinds})"
                 )

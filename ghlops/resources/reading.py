@@ -45,9 +45,7 @@ def read_kind(adapter: Adapter, ctx: Ctx, *, retries: int = READ_RETRIES) -> lis
         except InvalidResponseError as exc:
             problem = str(exc)
         except ApiError as exc:
-            raise type(exc)(
-                exc.method, exc.path, exc.status, f"{exc.detail} (while reading {adapter.kind})"
-            ) from None
+            raise exc.annotated(f"while reading {adapter.kind}") from None
         except GhlopsError:
             if last:
                 raise

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     import httpx
 
     from ghlops.sandbox.middleware import FaultInjector, RateLimit, RateLimiter
+    from ghlops.sandbox.middleware.readings import Readings
 
 logger = logging.getLogger("ghlops.sandbox")
 
@@ -70,6 +71,8 @@ SECURITY_SCHEMES: dict[str, tuple[str, bool]] = {
 # observations): a PIT of the other user type, and an OAuth token of the other user type or a PIT
 # where only OAuth tokens are admitted.
 USER_TYPE_MISMATCH = "Token's user type mismatch!"
+SCOPE_NOT_AUTHORIZED = "The token is not authorized for this scope."
+INVALID_JWT = "Invalid JWT"
 AUTH_CLASS_NOT_ALLOWED = (
     "This authClass type is not allowed to access this scope. "
     "Please verify your IAM configuration if this is not the case."
@@ -160,6 +163,9 @@ class Sandbox:
             the transport or HTTP server; settable later through ``latency``.
         faults: A :class:`~ghlops.sandbox.middleware.FaultInjector`, or None; settable later
             through ``faults``.
+        readings: Which reading of the spec's silences to answer by
+            (:class:`~ghlops.sandbox.middleware.readings.Readings`; default: the spec's plain
+            reading); settable later through ``readings``.
 
     ``stats`` (a :class:`~ghlops.sandbox.middleware.RequestStats`) counts every HTTP request,
     also while rate limits are off; :meth:`request_count`, :meth:`throttled_count` and
@@ -177,6 +183,7 @@ class Sandbox:
         rate_limit: RateLimit | None = None,
         latency: float = 0.0,
         faults: FaultInjector | None = None,
+        readings: Readings | None = None,
     ) -> None:
         from ghlops.sandbox.middleware import RequestDescriber, RequestStats  # imports this module
 
@@ -204,6 +211,8 @@ class Sandbox:
         self.describer = RequestDescriber(self.router, self.store)
         self._limiter: RateLimiter | None = None
         self.rate_limit = rate_limit
+        self._readings: Middleware | None = None
+        self.readings = readings
 
     # -- lifecycle and test helpers ------------------------------------------------------------
 
@@ -224,6 +233,7 @@ class Sandbox:
         name: str | None = None,
         token: str | None = None,
         company_id: str | None = None,
+        scopes: Iterable[str] | None = None,
     ) -> str:
         """Create a location if missing and return a bearer token for it (idempotent).
 
@@ -235,6 +245,9 @@ class Sandbox:
             token: The token to register; None reuses the location's first PIT or makes one.
             company_id: The agency the location belongs to (created if missing); None leaves
                 the location's company as it is.
+            scopes: The token's scopes: operations that require a scope outside them answer
+                GHL's 401 ``"The token is not authorized for this scope."``. None: every scope
+                (a given list replaces the token's earlier one).
 
         Returns:
             The token.
@@ -259,17 +272,18 @@ class Sandbox:
                     raise ValueError(f"location {location_id} already belongs to company {current}")
             if token is None:
                 existing = self.store.tokens_of_location(location_id, kind="pit")
-                if existing:
-                    return existing[0]
-                token = sandbox_token()
+                token = existing[0] if existing else sandbox_token()
             info = self.store.token_info(token)
             if info is None:
                 self.store.add_token(token, location_id=location_id)
             elif info.user_type != "Location" or info.location_id != location_id:
                 raise ValueError(f"token already belongs to {_owner_text(info)}")
+            self._set_scopes(token, scopes)
             return token
 
-    def provision_agency(self, company_id: str, *, token: str | None = None) -> str:
+    def provision_agency(
+        self, company_id: str, *, token: str | None = None, scopes: Iterable[str] | None = None
+    ) -> str:
         """Create an agency (company) if missing and return an agency token for it (idempotent).
 
         The token is an agency Private Integration Token (user type ``Company``): it is admitted
@@ -280,6 +294,7 @@ class Sandbox:
         Args:
             company_id: The company (agency) id.
             token: The token to register; None reuses the agency's first PIT or makes one.
+            scopes: The token's scopes, as for :meth:`provision_location`.
 
         Returns:
             The token.
@@ -291,9 +306,7 @@ class Sandbox:
             self.store.add_company(company_id)
             if token is None:
                 existing = self.store.agency_tokens(company_id, kind="pit")
-                if existing:
-                    return existing[0]
-                token = sandbox_token()
+                token = existing[0] if existing else sandbox_token()
             info = self.store.token_info(token)
             if info is None:
                 self.store.add_token(
@@ -301,7 +314,27 @@ class Sandbox:
                 )
             elif info.user_type != "Company" or info.company_id != company_id:
                 raise ValueError(f"token already belongs to {_owner_text(info)}")
+            self._set_scopes(token, scopes)
             return token
+
+    def _set_scopes(self, token: str, scopes: Iterable[str] | None) -> None:
+        if scopes is None:
+            return
+        info = self.store.token_info(token)
+        assert info is not None
+        self.store.set_token_data(token, {**info.data, "scopes": sorted(set(scopes))})
+
+    def revoke_token(self, token: str) -> None:
+        """Revoke a token: every call with it answers GHL's 401 ``"Invalid JWT"`` from now on.
+
+        Raises:
+            ValueError: the token is unknown.
+        """
+        with self.store.transaction():
+            info = self.store.token_info(token)
+            if info is None:
+                raise ValueError("unknown token")
+            self.store.set_token_data(token, {**info.data, "revoked": True})
 
     def register_oauth_client(self, client_id: str, client_secret: str) -> None:
         """Register a marketplace app's OAuth client (a new secret replaces the old one)."""
@@ -455,6 +488,24 @@ class Sandbox:
 
         self._limiter = RateLimiter(value, self.describer.describe, self.stats) if value else None
 
+    @property
+    def readings(self) -> Readings:
+        """The reading of the spec's silences the sandbox answers by."""
+        from ghlops.sandbox.middleware.readings import Readings, ReadingsMiddleware
+
+        if isinstance(self._readings, ReadingsMiddleware):
+            return self._readings.readings
+        return Readings()
+
+    @readings.setter
+    def readings(self, value: Readings | None) -> None:
+        from ghlops.sandbox.middleware.readings import ReadingsMiddleware
+
+        if value is None or value.is_default:
+            self._readings = None
+        else:
+            self._readings = ReadingsMiddleware(value, self.router, self.describer.describe)
+
     def request_count(self, resource: str | None = None, *, route: str | None = None) -> int:
         """HTTP requests handled, all or of one location/company and/or one route
         (``"GET /locations/{locationId}/tags"``); see :attr:`stats` for more."""
@@ -505,7 +556,7 @@ class Sandbox:
             {k.lower(): v for k, v in headers.items()},
             body or b"",
         )
-        builtin = (self._limiter, self.faults)
+        builtin = (self._limiter, self.faults, self._readings)
         chain = (*self.middleware, *(m for m in builtin if m is not None))
 
         def call(index: int, req: SandboxRequest) -> SandboxResponse:
@@ -546,14 +597,14 @@ class Sandbox:
         principal = self._authorize(op, request, match.path_params, query)
         errors = self.validator.validate_query(query, op)
         if errors:
-            raise unprocessable(errors)
+            raise invalid(op, errors)
         body = self._parse_body(op, request)
         if op.request_body is not None and isinstance(body, dict):
             errors = self.validator.validate_body(
                 body, op.request_body, extra_properties=match.route.extra_body_properties
             )
             if errors:
-                raise unprocessable(errors)
+                raise invalid(op, errors)
         context = RequestContext(
             operation=op,
             path_params=match.path_params,
@@ -592,7 +643,12 @@ class Sandbox:
         info = self.store.token_info(token) if token else None
         if token is None or info is None:
             raise unauthorized()
+        if info.data.get("revoked"):
+            raise SandboxHTTPError(
+                401, {"statusCode": 401, "message": INVALID_JWT, "error": "Unauthorized"}
+            )
         _check_token_class(op, info)
+        _check_scopes(op, info)
         principal = Principal(
             token, info.location_id, info.company_id, info.user_type, kind=info.kind
         )
@@ -630,6 +686,16 @@ class Sandbox:
         return value
 
 
+def invalid(op: Operation, messages: list[str]) -> SandboxHTTPError:
+    """A request that fails validation: 422 (``UnprocessableDTO``) where the operation documents
+    422, else 400 with the message list where it documents only 400 (calendars.json)."""
+    if "422" not in op.responses and "400" in op.responses:
+        return SandboxHTTPError(
+            400, {"statusCode": 400, "message": messages, "error": "Bad Request"}
+        )
+    return unprocessable(messages)
+
+
 def admitted_tokens(op: Operation) -> frozenset[tuple[str, str]]:
     """The ``(user_type, kind)`` pairs of tokens the operation's security schemes admit."""
     names = {name for requirement in op.security or () for name in requirement}
@@ -654,6 +720,26 @@ def _check_token_class(op: Operation, info: TokenInfo) -> None:
         else AUTH_CLASS_NOT_ALLOWED
     )
     raise SandboxHTTPError(401, {"statusCode": 401, "message": message, "error": "Unauthorized"})
+
+
+def required_scopes(op: Operation) -> frozenset[str]:
+    """The scopes an operation's security requirements name (any one of them admits a token);
+    empty when it names none (e.g. ``bearer: []``)."""
+    return frozenset(
+        s for requirement in op.security or () for v in requirement.values() for s in v
+    )
+
+
+def _check_scopes(op: Operation, info: TokenInfo) -> None:
+    """Refuse (401, as GHL: checked before the location) a token provisioned with a scope list
+    that holds none of the scopes the operation requires."""
+    granted = info.data.get("scopes")
+    required = required_scopes(op)
+    if granted is None or not required or required & set(granted):
+        return
+    raise SandboxHTTPError(
+        401, {"statusCode": 401, "message": SCOPE_NOT_AUTHORIZED, "error": "Unauthorized"}
+    )
 
 
 def _owner_text(info: TokenInfo) -> str:

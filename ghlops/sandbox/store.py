@@ -308,6 +308,10 @@ class Store:
             (token, location_id, company_id, user_type, kind, _dump(data or {})),
         )
 
+    def set_token_data(self, token: str, data: dict[str, Any]) -> None:
+        """Replace the extra facts of a registered token (scopes, revocation)."""
+        self._execute("UPDATE tokens SET data = ? WHERE token = ?", (_dump(data), token))
+
     # -- OAuth clients and refresh tokens ------------------------------------------------------
 
     def set_oauth_client(self, client_id: str, client_secret: str) -> None:

@@ -3,6 +3,7 @@ sandbox over HTTP, and recording the requests of the sandboxes a CLI run opens."
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,3 +50,26 @@ def record_sandbox_requests(monkeypatch: pytest.MonkeyPatch, middleware: Any) ->
             self.middleware.append(middleware)
 
     monkeypatch.setattr(ghlops.sandbox, "Sandbox", RecordingSandbox)
+
+
+def dental_project(sb: Sandbox, root: Path) -> tuple[Path, dict[str, str | None]]:
+    """A copy of examples/dental under ``root``, its agency and locations provisioned in ``sb``
+    (agency PIT and location PITs) and its sandbox-seed.yaml seeded: (the project, the token
+    variables to run the CLI with)."""
+    import yaml
+
+    from ghlops.manifest.project import load_project
+
+    project = root / "dental"
+    shutil.copytree(EXAMPLES / "dental", project, ignore=shutil.ignore_patterns(".ghlops"))
+    loaded = load_project(project)
+    assert loaded.agency is not None and loaded.agency.token_env
+    company = loaded.agency.company_id
+    env: dict[str, str | None] = {loaded.agency.token_env: sb.provision_agency(company)}
+    for loc in loaded.locations:
+        assert loc.token_env
+        env[loc.token_env] = sb.provision_location(loc.id, company_id=company)
+    seed = yaml.safe_load((project / "sandbox-seed.yaml").read_text())
+    ids = {loc.name: loc.id for loc in loaded.locations}
+    sb.seed({"locations": {ids[name]: kinds for name, kinds in seed["locations"].items()}})
+    return project, env

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -171,3 +172,41 @@ def test_requests_carry_a_ghlops_user_agent(http_sandbox: HttpSandbox) -> None:
     with GhlClient(token, base_url=http_sandbox.url) as client:
         read(client, LOC, ["tags"])
     assert agents == [f"ghlops/{__version__}"]
+
+
+def test_endless_shipping_zone_paging_fails_that_location_only(
+    tmp_path: Path, http_sandbox: HttpSandbox
+) -> None:
+    """A zone list reporting a huge total and answering the same page forever (issue 14): the
+    read ends at once with an error naming the call, inside that location; the others plan."""
+    from ghlops.manifest.project import load_project
+    from ghlops.sandbox import json_response
+    from tests.helpers.cli import Runner, dental_project
+
+    sb = http_sandbox.sandbox
+    project, env = dental_project(sb, tmp_path)
+    loaded = load_project(project)
+    hostile = loaded.locations[0]
+    zone = {"_id": "0123456789abcdef01234567", "name": "Loop", "altId": hostile.id}
+
+    def endless(
+        request: SandboxRequest, call_next: Callable[[SandboxRequest], SandboxResponse]
+    ) -> SandboxResponse:
+        if (
+            request.method == "GET"
+            and request.path == "/store/shipping-zone"
+            and hostile.id in (request.target)
+        ):
+            return json_response(200, {"total": 10**12, "data": [zone]})
+        return call_next(request)
+
+    sb.middleware.append(endless)
+    result = Runner(project)("plan", "--base-url", http_sandbox.url, env=env)
+    assert result.exit_code == 1, result.output
+    assert (
+        "GET /store/shipping-zone → 200: the list reports 1000000000000 items, more than "
+        "100000: paging looks broken"
+    ) in result.stdout
+    assert f"Failed to plan 1 location(s): {hostile.name}" in result.stdout
+    # the hostile list read 3 times (a broken answer is read again twice), the others once
+    assert sb.request_count(route="GET /store/shipping-zone") == 3 + 2

@@ -81,3 +81,40 @@ def check_served(proc: subprocess.Popen[str]) -> None:
         f"{url}/locations/{DOWNTOWN}/tags", headers={"Version": "2021-07-28"}
     )
     assert unauthenticated.status_code == 401
+
+
+def test_serve_provisions_the_agency_and_takes_a_readings_mode(tmp_path: Path) -> None:
+    import shutil
+
+    from tests.helpers.cli import EXAMPLES
+
+    project = tmp_path / "dental"
+    shutil.copytree(EXAMPLES / "dental", project, ignore=shutil.ignore_patterns(".ghlops"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GHL_")}
+    command = [sys.executable, "-m", "ghlops", "-C", str(project), "sandbox", "serve"]
+    with subprocess.Popen(
+        [*command, "--port", "0", "--readings", "alternative", "--rate-limit", "off"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    ) as proc:
+        try:
+            assert proc.stdout is not None
+            lines = []
+            for _ in range(20):
+                lines.append(proc.stdout.readline())
+                if lines[-1].startswith("Try:"):
+                    break
+            agency = next(x for x in lines if x.startswith("agency (SmileDentalAgency001)"))
+            token = agency.strip().split("export GHL_AGENCY_TOKEN=")[1]
+            url = next(x for x in lines if "listening on" in x).split("listening on ")[1].split()[0]
+            assert any(x.startswith("readings: alternative (pages capped at 20") for x in lines)
+            headers = {"Authorization": f"Bearer {token}", "Version": "2021-07-28"}
+            menus = httpx.get(f"{url}/custom-menus/", headers=headers)
+            assert menus.status_code == 200, menus.text
+            missing = httpx.get(f"{url}/custom-menus/nope", headers=headers)
+            assert missing.status_code == 400  # the alternative reading: not found is 400
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)

@@ -174,7 +174,7 @@ def test_locations_are_separate(sb: Sandbox, http: httpx.Client) -> None:
 
 def test_location_id_and_version_are_required(http: httpx.Client) -> None:
     response = http.get(PIPELINES)
-    assert response.status_code == 422
+    assert response.status_code == 400  # the operation documents 400, not 422
     assert response.json()["message"] == ["locationId should not be empty"]
     response = http.get(PIPELINES, params={"locationId": LOC}, headers={"Version": ""})
     assert response.status_code == 400

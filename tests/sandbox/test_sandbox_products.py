@@ -112,15 +112,15 @@ def test_slug_is_made_from_the_name_and_must_be_unique(client: httpx.Client) -> 
     assert response.json()["message"] == "Product with slug teeth-whitening already exists"
 
 
-def test_get_by_id_or_slug_and_404(client: httpx.Client) -> None:
+def test_get_by_id_or_slug_and_400_not_found(client: httpx.Client) -> None:
     made = product(client, name="Kit", slug="kit")
     for ref in (made["_id"], "kit"):
         response = client.get(f"/products/{ref}", params={"locationId": LOC})
         assert response.status_code == 200
         assert response.json() == made
     missing = client.get("/products/0123456789abcdef01234567", params={"locationId": LOC})
-    assert missing.status_code == 404
-    assert missing.json() == {"statusCode": 404, "message": "Product not found"}
+    assert missing.status_code == 400  # as the spec documents it
+    assert missing.json() == {"statusCode": 400, "message": "Product not found"}
 
 
 def test_list_paginates_with_total_as_an_array(client: httpx.Client) -> None:
@@ -208,7 +208,7 @@ def test_delete_product_answers_status_true_and_deletes_its_prices(
     assert [p["_id"] for p in sb.objects(LOC, "products")] == [keep["_id"]]
     assert [p["_id"] for p in sb.objects(LOC, "prices")] == [kept_price["_id"]]
     again = client.delete(f"/products/{gone['_id']}", params={"locationId": LOC})
-    assert again.status_code == 404
+    assert again.status_code == 400 and again.json()["message"] == "Product not found"
 
 
 # -- collections and products ----------------------------------------------------------------
@@ -450,13 +450,13 @@ def test_put_replaces_the_whole_price(client: httpx.Client) -> None:
     assert client.get(url, params={"locationId": LOC}).json() == updated
 
 
-def test_price_of_another_product_is_404_and_delete_answers_status(client: httpx.Client) -> None:
+def test_price_of_another_product_is_400_and_delete_answers_status(client: httpx.Client) -> None:
     pid = product(client, name="Plan")["_id"]
     other = product(client, name="Other")["_id"]
     made = price(client, pid, name="Single")
     wrong = client.get(f"/products/{other}/price/{made['_id']}", params={"locationId": LOC})
-    assert wrong.status_code == 404
-    assert wrong.json() == {"statusCode": 404, "message": "Price not found"}
+    assert wrong.status_code == 400
+    assert wrong.json() == {"statusCode": 400, "message": "Price not found"}
     url = f"/products/{pid}/price/{made['_id']}"
     deleted = client.delete(url, params={"locationId": LOC})
     assert deleted.status_code == 200 and deleted.json() == {"status": True}
@@ -467,7 +467,7 @@ def test_price_of_another_product_is_404_and_delete_answers_status(client: httpx
     missing_product = client.get(
         "/products/0123456789abcdef01234567/price", params={"locationId": LOC}
     )
-    assert missing_product.status_code == 404
+    assert missing_product.status_code == 400
 
 
 # -- seeders ---------------------------------------------------------------------------------

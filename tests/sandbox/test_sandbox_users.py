@@ -61,14 +61,15 @@ def test_list_is_per_location_and_hides_deleted(sb: Sandbox, client: httpx.Clien
 
 
 def test_list_requires_location_id(sb: Sandbox, token: str) -> None:
-    # The spec documents 400/401 only for GET /users/; check the validation answer by hand.
+    # The spec documents 400/401 only for GET /users/: validation answers 400 with the message
+    # list (not the spec's string message), checked by hand.
     with httpx.Client(
         transport=sb.transport(),
         base_url="https://services.leadconnectorhq.com",
         headers={"Authorization": f"Bearer {token}", "Version": "2021-07-28"},
     ) as raw:
         response = raw.get("/users/")
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert response.json()["message"] == ["locationId should not be empty"]
 
 

@@ -29,7 +29,10 @@ Behaviour the spec leaves open, as emulated here:
   ``totalCycles``, ``digitalDelivery``) are stored but never returned.
 * The collections list answers its items as objects (``CollectionSchema``), although
   ``ListCollectionResponseDto`` types ``data`` as an array of arrays (a spec bug).
-* Deleting a product deletes its prices. Unknown ids answer 404 (not documented by the spec).
+* Deleting a product deletes its prices. An unknown product or price answers **400**
+  ``"Product not found"`` / ``"Price not found"``: the spec documents ``400 "Product not found"``
+  (``GET /products/{productId}``) and no 404 for any product or price operation. An unknown
+  collection answers 404 (not documented by the spec).
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ghlops.sandbox.context import RequestContext
-from ghlops.sandbox.errors import bad_request, not_found, unprocessable
+from ghlops.sandbox.errors import SandboxHTTPError, bad_request, not_found, unprocessable
 from ghlops.sandbox.ids import object_id
 from ghlops.sandbox.routing import RouteTable
 from ghlops.sandbox.store import Store, StoredObject
@@ -139,8 +142,15 @@ def _owned(
 ) -> StoredObject:
     obj = store.get(kind, object_id_)
     if obj is None or obj.location_id != location_id:
-        raise not_found(missing)
+        raise _missing(missing)
     return obj
+
+
+def _missing(message: str) -> SandboxHTTPError:
+    """An unknown object: 400 for products and prices (as the spec documents), else 404."""
+    if message in (PRODUCT_NOT_FOUND, PRICE_NOT_FOUND):
+        return bad_request(message)  # shaped like BadRequestDTO
+    return not_found(message)
 
 
 def _copy(body: Mapping[str, Any], names: Iterable[str]) -> dict[str, Any]:
@@ -323,7 +333,7 @@ def _find_product(ctx: RequestContext, wanted: str, location_id: str) -> StoredO
     for other in ctx.store.list(location_id, "products"):
         if other.data.get("slug") == wanted:
             return other
-    raise not_found(PRODUCT_NOT_FOUND)
+    raise _missing(PRODUCT_NOT_FOUND)
 
 
 @routes.get("/products/")
@@ -444,7 +454,7 @@ def _price_of(ctx: RequestContext, product: StoredObject) -> StoredObject:
         ctx.store, "prices", ctx.path_params["priceId"], product.location_id, PRICE_NOT_FOUND
     )
     if price.parent_id != product.id:
-        raise not_found(PRICE_NOT_FOUND)
+        raise _missing(PRICE_NOT_FOUND)
     return price
 
 
