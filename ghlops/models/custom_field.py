@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from ghlops.models.base import ManagedSpec, ResourceSpec
 
@@ -26,6 +26,10 @@ DataType = Literal[
     "RADIO",
     "EMAIL",
 ]
+
+
+# The types whose values are chosen from options (community clients send ``options`` for them).
+OPTION_TYPES = ("SINGLE_OPTIONS", "MULTIPLE_OPTIONS", "RADIO", "CHECKBOX")
 
 
 class TextBoxListOption(ResourceSpec):
@@ -55,3 +59,21 @@ class CustomField(ManagedSpec):
     textBoxListOptions: list[TextBoxListOption] | None = Field(
         default=None, description="TEXTBOX_LIST only; write-only in the API"
     )
+    options: list[str] | None = Field(
+        default=None,
+        description="SINGLE_OPTIONS, MULTIPLE_OPTIONS, RADIO and CHECKBOX only: the choices "
+        "(compared regardless of order; follows community usage of the API)",
+    )
+
+    @model_validator(mode="after")
+    def _options_for_option_types(self) -> Self:
+        if self.options is not None:
+            if self.dataType not in OPTION_TYPES:
+                raise ValueError(
+                    f"options are only for dataType {', '.join(OPTION_TYPES)} (not {self.dataType})"
+                )
+            if any(not o.strip() for o in self.options):
+                raise ValueError("options must not be empty strings")
+            if len(set(self.options)) != len(self.options):
+                raise ValueError("options must not repeat")
+        return self

@@ -12,6 +12,11 @@ destroys the data stored in the field. The request and response use different na
 fields (request ``isMultipleFile``/``maxNumberOfFiles``, response ``isMultiFileAllowed``/
 ``maxFileLimit``); live objects are mapped to the request names. ``acceptedFormat`` and
 ``textBoxListOptions`` are never returned, so they are sent but not compared.
+
+Options of SINGLE_OPTIONS/MULTIPLE_OPTIONS/RADIO/CHECKBOX fields: ``options`` (a list of strings)
+is sent on create and update and read back from ``picklistOptions``. The spec's DTO does not list
+it; this follows community clients until confirmed live. The options are compared regardless of
+their order (:class:`UnorderedList`), and sent in the order declared.
 """
 
 from __future__ import annotations
@@ -22,6 +27,22 @@ from typing import Any
 
 from ghlops.models.custom_field import CustomField
 from ghlops.resources.base import Adapter, Ctx, DesiredItem, ExportCtx, LiveItem
+
+
+class UnorderedList(list[Any]):
+    """A list that equals another with the same items in any order (custom field options)."""
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, list):
+            return NotImplemented
+        return sorted(map(str, self)) == sorted(map(str, other))
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = None
+
 
 # response field -> request field
 _LIVE_RENAMES = {"isMultiFileAllowed": "isMultipleFile", "maxFileLimit": "maxNumberOfFiles"}
@@ -41,6 +62,7 @@ class CustomFieldAdapter(Adapter):
         "position",
         "isMultipleFile",
         "maxNumberOfFiles",
+        "options",
     )
     # the model is part of the identity: a changed model is a different field (a replace)
     immutable_fields = ("model", "dataType")
@@ -62,6 +84,8 @@ class CustomFieldAdapter(Adapter):
 
     def normalise_desired(self, fields: dict[str, Any]) -> dict[str, Any]:
         fields.setdefault("model", "contact")
+        if fields.get("options") is not None:
+            fields["options"] = UnorderedList(fields["options"])
         return fields
 
     def live_item(self, raw: Mapping[str, Any]) -> LiveItem:
@@ -70,6 +94,9 @@ class CustomFieldAdapter(Adapter):
         for src, dst in _LIVE_RENAMES.items():
             if raw.get(src) is not None:
                 fields[dst] = raw[src]
+        options = raw.get("picklistOptions")
+        if isinstance(options, list) and options:
+            fields["options"] = UnorderedList(_option_label(o) for o in options)
         if isinstance(fields.get("position"), float) and fields["position"].is_integer():
             fields["position"] = int(fields["position"])
         match = self.match_keys(fields)
@@ -90,6 +117,8 @@ class CustomFieldAdapter(Adapter):
 
     def _body(self, item: DesiredItem, *, create: bool) -> dict[str, Any]:
         body = {k: v for k, v in item.fields.items() if k != "fieldKey"}
+        if body.get("options") is not None:
+            body["options"] = list(body["options"])  # in the declared order
         if create:
             if item.fields.get("fieldKey"):
                 # Undocumented but accepted on create (highlevel-api-docs issue #300).
@@ -124,8 +153,19 @@ class CustomFieldAdapter(Adapter):
         """Without ``fieldKey`` when it is the one GHL derives from the name
         (``contact.pet_name`` for "Pet Name"): the field is then matched by model and name."""
         item = super().export_item(live, export)
+        if item.get("options") is not None:
+            item["options"] = list(item["options"])
         model = live.fields.get("model", "contact")
         derived = re.sub(r"[^a-z0-9]+", "_", str(item["name"]).lower()).strip("_")
         if item.get("fieldKey") == f"{model}.{derived}":
             del item["fieldKey"]
         return item
+
+
+def _option_label(option: Any) -> str:
+    """An entry of ``picklistOptions``: a string, or an object with a label (seen in the wild)."""
+    if isinstance(option, dict):
+        for key in ("label", "value", "name", "key"):
+            if isinstance(option.get(key), str):
+                return str(option[key])
+    return str(option)

@@ -327,7 +327,7 @@ def test_validation_problems_point_at_the_offending_key(make_project: MakeProjec
         "bundles/base/x.yaml:5: customFields[1].dataType: Field required",
         "bundles/base/x.yaml:6: customFields[1].colour: unknown field (known: name, model, "
         "dataType, fieldKey, placeholder, position, acceptedFormat, isMultipleFile, "
-        "maxNumberOfFiles, textBoxListOptions, protect, renamedFrom)",
+        "maxNumberOfFiles, textBoxListOptions, options, protect, renamedFrom)",
         "bundles/base/x.yaml:7: customFields[2].name: Input should be a valid string (got 42)"
         "; quote the value to make it text",
         "bundles/base/x.yaml:11: customFields[2].textBoxListOptions[1].label: Field required",
@@ -490,7 +490,7 @@ def test_problems_after_a_loop_point_at_the_template_line(make_project: MakeProj
         "(location downtown)",
         "bundles/base/x.yaml:15: customFields[2].bogus: unknown field (known: name, model, "
         "dataType, fieldKey, placeholder, position, acceptedFormat, isMultipleFile, "
-        "maxNumberOfFiles, textBoxListOptions, protect, renamedFrom) (location downtown)",
+        "maxNumberOfFiles, textBoxListOptions, options, protect, renamedFrom) (location downtown)",
     ]
 
 

@@ -214,8 +214,8 @@ def test_delete(client: httpx.Client, sb: Sandbox) -> None:
             ],
         ),
         (
-            {"name": "x", "dataType": "TEXT", "options": ["a"]},
-            ["property options should not exist"],
+            {"name": "x", "dataType": "SINGLE_OPTIONS", "options": ["a", 2]},
+            ["each value in options must be a string"],
         ),
     ],
 )

@@ -31,10 +31,14 @@ FIELD_NOT_FOUND = "Custom field not found"
 VALUE_NOT_FOUND = "Custom value not found"
 
 # GHL issue #300 (maintainer reply 2026-08-26): the create endpoint also accepts these.
+# ``options`` (the choices of SINGLE_OPTIONS, MULTIPLE_OPTIONS, RADIO and CHECKBOX fields, a list
+# of strings, answered as ``picklistOptions``) follows community clients: no capture proves it.
+_OPTIONS = {"type": "array", "items": {"type": "string"}}
 _UNDOCUMENTED_FIELD_PROPERTIES = {
     "parentId": {"type": "string"},
     "fieldKey": {"type": "string"},
     "description": {"type": "string"},
+    "options": _OPTIONS,
 }
 # Request fields stored but absent from CustomFieldSchema, so never returned.
 _HIDDEN_FIELD_PROPERTIES = ("acceptedFormat", "textBoxListOptions", "parentId", "description")
@@ -130,7 +134,7 @@ def create_custom_field(ctx: RequestContext) -> JSON:
         "fieldKey": _field_key(ctx, model, body.get("fieldKey"), body["name"]),
         "dataType": body["dataType"],
         "position": 0 if body.get("position") is None else body["position"],
-        "picklistOptions": [],
+        "picklistOptions": list(body.get("options") or []),
         "picklistImageOptions": [],
         "isAllowedCustomOption": False,
         "isMultiFileAllowed": bool(body.get("isMultipleFile") or False),
@@ -169,10 +173,13 @@ _FIELD_UPDATES = {
     "textBoxListOptions": "textBoxListOptions",
     "position": "position",
     "model": "model",
+    "options": "picklistOptions",  # community usage, see _OPTIONS
 }
 
 
-@routes.put("/locations/{locationId}/customFields/{id}")
+@routes.put(
+    "/locations/{locationId}/customFields/{id}", extra_body_properties={"options": _OPTIONS}
+)
 def update_custom_field(ctx: RequestContext) -> JSON:
     # Partial update; fieldKey never changes (not even on rename or a model change).
     field = ctx.owned("customFields", ctx.path_params["id"], FIELD_NOT_FOUND).data
