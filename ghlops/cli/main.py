@@ -7,6 +7,7 @@ group defined in :mod:`ghlops.cli.app`.
 from __future__ import annotations
 
 from ghlops.cli import (  # noqa: F401  (registers the commands)
+    doctor_cmd,
     export_cmd,
     init_cmd,
     misc,
