@@ -22,6 +22,12 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 from ghlops.sandbox import handlers
+from ghlops.sandbox.auth import (
+    INVALID_JWT,
+    bearer_token,
+    check_scopes,
+    check_token_class,
+)
 from ghlops.sandbox.context import (
     Principal,
     Renderer,
@@ -56,27 +62,6 @@ logger = logging.getLogger("ghlops.sandbox")
 # no spec enum lists it, so the sandbox accepts it on every operation that requires a Version.
 DEFAULT_EXTRA_VERSIONS = ("2023-02-21",)
 JSON_HEADERS = {"Content-Type": "application/json"}
-
-# Operation security schemes (notes 0.2) -> (user type they admit, OAuth tokens only). An
-# operation admits a token when any of its schemes does; one that declares none but takes an
-# Authorization header (store.json's shipping-rates) is treated as Location-Access.
-SECURITY_SCHEMES: dict[str, tuple[str, bool]] = {
-    "bearer": ("Location", False),
-    "Location-Access": ("Location", False),
-    "Location-Access-Only": ("Location", True),
-    "Agency-Access": ("Company", False),
-    "Agency-Access-Only": ("Company", True),
-}
-# Refusals of a valid token of the wrong class (401, as the live API answers; [3rd-party]
-# observations): a PIT of the other user type, and an OAuth token of the other user type or a PIT
-# where only OAuth tokens are admitted.
-USER_TYPE_MISMATCH = "Token's user type mismatch!"
-SCOPE_NOT_AUTHORIZED = "The token is not authorized for this scope."
-INVALID_JWT = "Invalid JWT"
-AUTH_CLASS_NOT_ALLOWED = (
-    "This authClass type is not allowed to access this scope. "
-    "Please verify your IAM configuration if this is not the case."
-)
 
 
 @dataclass(frozen=True)
@@ -639,7 +624,7 @@ class Sandbox:
     ) -> Principal | None:
         if not op.requires_auth:
             return None
-        token = _bearer(request.header("authorization"))
+        token = bearer_token(request.header("authorization"))
         info = self.store.token_info(token) if token else None
         if token is None or info is None:
             raise unauthorized()
@@ -647,8 +632,8 @@ class Sandbox:
             raise SandboxHTTPError(
                 401, {"statusCode": 401, "message": INVALID_JWT, "error": "Unauthorized"}
             )
-        _check_token_class(op, info)
-        _check_scopes(op, info)
+        check_token_class(op, info)
+        check_scopes(op, info)
         principal = Principal(
             token, info.location_id, info.company_id, info.user_type, kind=info.kind
         )
@@ -696,52 +681,6 @@ def invalid(op: Operation, messages: list[str]) -> SandboxHTTPError:
     return unprocessable(messages)
 
 
-def admitted_tokens(op: Operation) -> frozenset[tuple[str, str]]:
-    """The ``(user_type, kind)`` pairs of tokens the operation's security schemes admit."""
-    names = {name for requirement in op.security or () for name in requirement}
-    admitted: set[tuple[str, str]] = set()
-    for name in names or {"Location-Access"}:
-        user_type, oauth_only = SECURITY_SCHEMES.get(name, ("Location", False))
-        admitted.add((user_type, "oauth"))
-        if not oauth_only:
-            admitted.add((user_type, "pit"))
-    return frozenset(admitted)
-
-
-def _check_token_class(op: Operation, info: TokenInfo) -> None:
-    """Refuse (401) a valid token whose user type or kind the operation does not admit."""
-    admitted = admitted_tokens(op)
-    if (info.user_type, info.kind) in admitted:
-        return
-    user_types = {user_type for user_type, _ in admitted}
-    message = (
-        USER_TYPE_MISMATCH
-        if info.kind == "pit" and info.user_type not in user_types
-        else AUTH_CLASS_NOT_ALLOWED
-    )
-    raise SandboxHTTPError(401, {"statusCode": 401, "message": message, "error": "Unauthorized"})
-
-
-def required_scopes(op: Operation) -> frozenset[str]:
-    """The scopes an operation's security requirements name (any one of them admits a token);
-    empty when it names none (e.g. ``bearer: []``)."""
-    return frozenset(
-        s for requirement in op.security or () for v in requirement.values() for s in v
-    )
-
-
-def _check_scopes(op: Operation, info: TokenInfo) -> None:
-    """Refuse (401, as GHL: checked before the location) a token provisioned with a scope list
-    that holds none of the scopes the operation requires."""
-    granted = info.data.get("scopes")
-    required = required_scopes(op)
-    if granted is None or not required or required & set(granted):
-        return
-    raise SandboxHTTPError(
-        401, {"statusCode": 401, "message": SCOPE_NOT_AUTHORIZED, "error": "Unauthorized"}
-    )
-
-
 def _owner_text(info: TokenInfo) -> str:
     if info.user_type == "Company":
         return f"company {info.company_id}"
@@ -757,14 +696,6 @@ def _generic_seeder(kind: str) -> Seeder:
         return object_id
 
     return seed
-
-
-def _bearer(header: str | None) -> str | None:
-    if not header:
-        return None
-    scheme, _, token = header.strip().partition(" ")
-    token = token.strip()
-    return token if scheme.lower() == "bearer" and token else None
 
 
 def _projector(names: list[str]) -> Renderer:

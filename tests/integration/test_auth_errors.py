@@ -150,7 +150,7 @@ def test_the_scope_table_matches_the_spec() -> None:
     """Every scope ghlops names is one the vendored spec (or an operation GHL published after
     it, served by the sandbox) requires of a call of that kind; reads need ``.readonly``."""
     from ghlops.sandbox import handlers
-    from ghlops.sandbox.app import required_scopes
+    from ghlops.sandbox.auth import required_scopes
     from ghlops.sandbox.spec import default_library
 
     operations = [*default_library().all_operations()]
@@ -164,3 +164,22 @@ def test_the_scope_table_matches_the_spec() -> None:
             assert named.get(scope) == {"GET"} or "GET" in named.get(scope, set()), (kind, scope)
         for scope in access.write:
             assert named.get(scope, set()) - {"GET"}, (kind, scope)
+
+
+def test_a_trace_id_echoing_the_token_is_not_shown() -> None:
+    import httpx
+
+    from ghlops.client import GhlClient
+
+    token = "pit-echoed-token-0123456789"
+
+    def echo(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(401, json={"message": "Invalid JWT", "traceId": token})
+
+    with (
+        GhlClient(token, transport=httpx.MockTransport(echo)) as client,
+        pytest.raises(ApiError) as caught,
+    ):
+        client.request("GET", "/locations/x/tags", version="2021-07-28")
+    assert token not in str(caught.value)
+    assert caught.value.trace_id is None

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from ghlops.sandbox import Sandbox
-from ghlops.sandbox.app import AUTH_CLASS_NOT_ALLOWED, USER_TYPE_MISMATCH, admitted_tokens
+from ghlops.sandbox.auth import AUTH_CLASS_NOT_ALLOWED, USER_TYPE_MISMATCH, admitted_tokens
 from ghlops.sandbox.context import RequestContext
 from ghlops.sandbox.routing import Route, Router
 from ghlops.sandbox.spec import default_library

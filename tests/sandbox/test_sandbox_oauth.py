@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from ghlops.sandbox import Sandbox
-from ghlops.sandbox.app import AUTH_CLASS_NOT_ALLOWED, USER_TYPE_MISMATCH
+from ghlops.sandbox.auth import AUTH_CLASS_NOT_ALLOWED, USER_TYPE_MISMATCH
 from ghlops.sandbox.handlers.oauth import DEFAULT_SCOPE
 from tests.helpers.sandbox import LOC, OTHER_LOC, make_client
 

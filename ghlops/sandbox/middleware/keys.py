@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
+from ghlops.sandbox.auth import bearer_token
+
 if TYPE_CHECKING:
     from ghlops.sandbox.app import SandboxRequest
     from ghlops.sandbox.routing import Router
@@ -69,7 +71,7 @@ class RequestDescriber:
         route = f"{request.method} {match.operation.path if match else UNKNOWN_ROUTE}"
         params = match.path_params if match else {}
         query = dict(parse_qsl(request.query_string, keep_blank_values=True)[::-1])
-        token = _bearer(request.header("authorization"))
+        token = bearer_token(request.header("authorization"))
         info = self._token_info(token) if token else None
         app = token
         if info is not None and info.kind == "oauth" and info.data.get("client_id"):
@@ -93,14 +95,6 @@ class RequestDescriber:
             return self._store.token_info(token)
         except Exception:  # a failing store is the pipeline's to answer (500), not ours
             return None
-
-
-def _bearer(header: str | None) -> str | None:
-    if not header:
-        return None
-    scheme, _, token = header.strip().partition(" ")
-    token = token.strip()
-    return token if scheme.lower() == "bearer" and token else None
 
 
 def _body_resource(body: bytes) -> str | None:
