@@ -10,10 +10,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 
 from ghlops.sandbox import Sandbox
 from tests.helpers.cli import EXAMPLES, HttpSandbox, Runner
 from tests.helpers.sandbox import served
+
+
+def _not_a_truth_value(self: Result) -> bool:
+    raise TypeError("a click Result is always true: assert on its exit_code or output instead")
+
+
+# `assert run(...)` could never fail; make it fail loudly (tests/helpers/rules.py also finds it)
+Result.__bool__ = _not_a_truth_value  # type: ignore[method-assign]
 
 
 @pytest.fixture

@@ -6,6 +6,10 @@ creates, updates and pruned deletes to make), kills the apply at a seeded random
 n-th request the sandbox receives, before or after handling it, or after a random delay), checks
 what the kill left in ``.ghlops/``, runs apply again to the end and reads the sandbox's store
 directly: exactly the desired state, no duplicates, nothing unintended deleted.
+
+Only kills that interrupted work count: a kill that lands after the process finished (or before
+it did anything) tests nothing, so rounds go on until enough kills interrupted a run, and the
+tests assert how many did (and how many left a half-applied store behind).
 """
 
 from __future__ import annotations
@@ -107,16 +111,20 @@ class Killer:
     at: int = 0  # 0: never
     after: bool = False  # kill after handling the request (applied, never answered)
     seen: int = 0
-    killed: bool = False
+    killed: bool = False  # the kill was sent while the process waited for a request
+    started: threading.Event = field(default_factory=threading.Event)  # a request came in
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def arm(self, pid: int, at: int, after: bool) -> None:
+        """Count requests from now on; kill ``pid`` at the ``at``-th (0: never)."""
         with self.lock:
             self.pid, self.at, self.after, self.seen, self.killed = pid, at, after, 0, False
+            self.started.clear()
 
     def __call__(self, request: SandboxRequest, call_next: CallNext) -> SandboxResponse:
         with self.lock:
             self.seen += 1
+            self.started.set()
             fire = self.pid > 0 and self.at > 0 and self.seen == self.at and not self.killed
             if fire:
                 self.killed = True
@@ -166,6 +174,14 @@ def ghlops_process(project: Path, *args: str) -> subprocess.Popen[bytes]:
 def run(project: Path, *args: str) -> Result:
     env: dict[str, str | None] = {**tokens(LOCATIONS)}
     return CliRunner(env=env).invoke(cli, ["-C", str(project), *args], catch_exceptions=False)
+
+
+def kill_once_started(proc: subprocess.Popen[bytes], killer: Killer, delay: float) -> None:
+    """SIGKILL ``proc`` ``delay`` seconds after the sandbox received its first request (not
+    after its start: a loaded machine may take seconds just to start Python)."""
+    killer.started.wait(timeout=30)
+    time.sleep(delay)
+    proc.kill()
 
 
 def write_state(project: Path, state: str) -> None:
@@ -229,7 +245,8 @@ def test_apply_killed_at_random_points_converges_on_the_next_run(
         first = run(project, "apply", "--auto-approve", "--force", "--base-url", served.url)
         assert first.exit_code == 0, first.output
     assert problems(sb, "A", keep) == []
-    kills = {"before": 0, "after": 0, "timer": 0}
+    kills = {"before": 0, "after": 0, "timer": 0}  # kills that interrupted an apply
+    half_applied = 0  # kills that left the store in neither state
     takeovers = 0
     for seed in range(MAX_ROUNDS):
         if sum(kills.values()) >= KILLS:
@@ -237,17 +254,17 @@ def test_apply_killed_at_random_points_converges_on_the_next_run(
         rng = random.Random(seed)
         state = "B" if seed % 2 == 0 else "A"
         write_state(project, state)
+        mode = ["before", "after", "timer"][seed % 3]
         proc = ghlops_process(
             project, "apply", "--auto-approve", "--force", "--base-url", served.url
         )
-        mode = ["before", "after", "timer"][seed % 3]
-        if mode == "timer":
-            time.sleep(rng.uniform(0.1, 1.6))
-            proc.send_signal(signal.SIGKILL)
-        else:
-            # a full apply of the switch makes about 35 requests; kill within them
-            served.killer.arm(proc.pid, rng.randint(1, 36), after=mode == "after")
         try:
+            if mode == "timer":
+                served.killer.arm(proc.pid, 0, False)
+                kill_once_started(proc, served.killer, rng.uniform(0.0, 0.6))
+            else:
+                # a full apply of the switch makes about 35 requests; kill within them
+                served.killer.arm(proc.pid, rng.randint(1, 36), after=mode == "after")
             proc.wait(timeout=30)
         finally:
             served.killer.arm(0, 0, False)
@@ -255,10 +272,14 @@ def test_apply_killed_at_random_points_converges_on_the_next_run(
         if proc.stderr:
             proc.stderr.close()
         if proc.returncode != -signal.SIGKILL:
-            # the timer fired after the apply finished: nothing to recover from
+            # the apply finished before the kill (fewer requests, or the timer came late)
             assert proc.returncode == 0, stderr
             continue
+        left = problems(sb, state, keep)
+        if mode == "timer" and not left:
+            continue  # killed after its last change: nothing was interrupted
         kills[mode] += 1
+        half_applied += bool(left) and bool(problems(sb, "A" if state == "B" else "B", keep))
         left_lock = check_ghlops_dir(project, proc.pid)
         again = run(project, "apply", "--auto-approve", "--force", "--base-url", served.url)
         assert again.exit_code == 0, f"round {seed} ({mode}): {again.output}"
@@ -270,7 +291,8 @@ def test_apply_killed_at_random_points_converges_on_the_next_run(
         plan = run(project, "plan", "--base-url", served.url, "--detailed-exitcode")
         assert plan.exit_code == 0, plan.output
     assert sum(kills.values()) >= KILLS, kills
-    assert kills["after"] >= 5 and kills["before"] >= 5, kills
+    assert kills["after"] >= 5 and kills["before"] >= 5 and kills["timer"] >= 3, kills
+    assert half_applied >= 5, (half_applied, kills)
     assert takeovers >= 10
 
 
@@ -281,9 +303,13 @@ def test_plan_files_survive_kills(tmp_path: Path, served: Served) -> None:
     keep = seed_fleet(served.sandbox, LOCATIONS, kinds="core")
     for state in ("B", "A"):
         write_state(project, state)
-        assert run(project, "apply", "--auto-approve", "--force", "--base-url", served.url)
+        first = run(project, "apply", "--auto-approve", "--force", "--base-url", served.url)
+        assert first.exit_code == 0, first.output
     out = project / "plan.json"
-    for seed in range(4):
+    plans_killed = applies_killed = 0  # kills that interrupted a run
+    for seed in range(12):
+        if plans_killed >= 3 and applies_killed >= 3:
+            break
         rng = random.Random(100 + seed)
         state = "B" if seed % 2 == 0 else "A"
         write_state(project, state)
@@ -291,11 +317,15 @@ def test_plan_files_survive_kills(tmp_path: Path, served: Served) -> None:
         proc = ghlops_process(
             project, "plan", "--force", "--base-url", served.url, "--out", "plan.json"
         )
-        time.sleep(rng.uniform(0.3, 1.5))
-        proc.kill()
-        proc.wait(timeout=30)
+        served.killer.arm(proc.pid, 0, False)
+        try:
+            kill_once_started(proc, served.killer, rng.uniform(0.0, 0.4))
+            proc.wait(timeout=30)
+        finally:
+            served.killer.arm(0, 0, False)
         if proc.stderr:
             proc.stderr.close()
+        plans_killed += proc.returncode == -signal.SIGKILL  # not finished before the kill
         if out.exists():
             planfile.load(out)  # whole, or it would not load
         made = run(project, "plan", "--force", "--base-url", served.url, "--out", "plan.json")
@@ -308,28 +338,46 @@ def test_plan_files_survive_kills(tmp_path: Path, served: Served) -> None:
             served.killer.arm(0, 0, False)
         if proc.stderr:
             proc.stderr.close()
+        applies_killed += proc.returncode == -signal.SIGKILL  # only the killer sends it
         saved = planfile.load(out)  # whole: applied (the kill came late) or not
         assert bool(saved.applied) == (proc.returncode == 0), proc.returncode
         again = run(project, "apply", "--auto-approve", "--force", "--base-url", served.url)
         assert again.exit_code == 0, again.output
         assert problems(served.sandbox, state, keep) == []
+    assert plans_killed >= 3 and applies_killed >= 3, (plans_killed, applies_killed)
 
 
 def test_the_embedded_sandbox_database_survives_kills(tmp_path: Path) -> None:
     """``apply --sandbox`` writes the sandbox's SQLite file itself: a kill at any point leaves
-    it readable, and the next apply completes without duplicates."""
+    it readable, and the next apply completes without duplicates. Rounds go on until three
+    kills came while the database held a partial apply (the run had started writing)."""
     project = write_fleet(tmp_path / "embedded", LOCATIONS, kinds="core")
     db = project / ".ghlops" / "sandbox.sqlite3"
-    for seed in range(5):
+    interrupted = 0
+    for seed in range(15):
+        if interrupted >= 3:
+            break
         rng = random.Random(200 + seed)
         state = "B" if seed % 2 == 0 else "A"
         write_state(project, state)
+        wal = db.with_name(db.name + "-wal")  # the sandbox's commits go there first
         proc = ghlops_process(project, "apply", "--sandbox", "--auto-approve", "--force")
-        time.sleep(rng.uniform(0.5, 2.5))
+        for _ in range(3000):  # kill once it writes to the database, not while Python starts
+            if (wal.exists() and wal.stat().st_size > 0) or proc.poll() is not None:
+                break
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0.0, 0.05))
         proc.kill()
         proc.wait(timeout=30)
         if proc.stderr:
             proc.stderr.close()
+        if proc.returncode == -signal.SIGKILL and db.exists():
+            with Sandbox(db) as sb:  # readable after the kill
+                interrupted += any(
+                    store(sb, i)["values"] != sorted(expected(state, i)["values"].items())
+                    or [k for k, _ in store(sb, i)["tags"]] != sorted(expected(state, i)["tags"])
+                    for i in range(LOCATIONS)
+                )
         again = run(project, "apply", "--sandbox", "--auto-approve", "--force")
         assert again.exit_code == 0, again.output
         with Sandbox(db) as sb:
@@ -340,6 +388,7 @@ def test_the_embedded_sandbox_database_survives_kills(tmp_path: Path) -> None:
                 assert have["values"] == sorted(want["values"].items())
                 names = [k for k, _ in have["fields"]]
                 assert len(names) == len(set(names))  # no duplicate
+    assert interrupted >= 3
 
 
 def test_token_files_are_written_whole_under_kills(tmp_path: Path) -> None:
@@ -356,10 +405,22 @@ def test_token_files_are_written_whole_under_kills(tmp_path: Path) -> None:
         f"    write_atomic(p, {new!r}, mode=0o600)\n"
         f"    write_atomic(p, {old!r}, mode=0o600)\n"
     )
+
+    def stamp() -> tuple[int, int]:
+        status = path.stat()
+        return status.st_ino, status.st_mtime_ns
+
     for seed in range(8):
+        before = stamp()
         proc = subprocess.Popen([sys.executable, "-c", script, str(path)])
-        time.sleep(random.Random(seed).uniform(0.1, 0.4))
+        for _ in range(3000):  # kill only once it is rewriting (a new file replaced the old)
+            if stamp() != before:
+                break
+            time.sleep(0.01)
+        time.sleep(random.Random(seed).uniform(0.0, 0.02))
         proc.kill()
         proc.wait(timeout=10)
+        assert stamp() != before, "the writer never ran: the kill tested nothing"
+        assert proc.returncode == -signal.SIGKILL
         assert path.read_text() in (old, new)
         assert path.stat().st_mode & 0o777 == 0o600

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from ghlops.sandbox.app import CallNext, SandboxRequest, SandboxResponse
-from tests.conftest import HttpSandbox, Runner
+from tests.helpers.cli import HttpSandbox, Runner
 
 LOCATIONS = [f"R3adSetL0cat10n{i:05d}" for i in range(3)]
 TOKENS = {f"GHL_READSET_{i}": f"pit-readset-token-{i:04d}" for i in range(3)}

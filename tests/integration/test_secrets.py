@@ -30,7 +30,7 @@ from ghlops.resources.tags import TagAdapter
 from ghlops.sandbox import ConnectionFault, SandboxRequest, SandboxResponse, json_response
 from ghlops.sandbox.app import CallNext, Middleware
 from ghlops.tokens import read_token_file
-from tests.conftest import HttpSandbox
+from tests.helpers.cli import HttpSandbox
 from tests.integration.fleet import (
     AGENCY_ENV,
     COMPANY,

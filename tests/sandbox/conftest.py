@@ -9,14 +9,7 @@ import httpx
 import pytest
 
 from ghlops.sandbox import Sandbox, SandboxHTTPServer
-
-# Until test_sandbox_limits.py and test_sandbox_faults.py import them from tests.helpers.sandbox
-# (they are being edited elsewhere): the names they still take from this conftest.
-from tests.helpers.sandbox import BASE_URL as BASE_URL
 from tests.helpers.sandbox import LOC, make_client, served
-from tests.helpers.sandbox import OTHER_LOC as OTHER_LOC
-from tests.helpers.sandbox import VERSION as VERSION
-from tests.helpers.sandbox import serve_cli as serve_cli
 
 
 @pytest.fixture

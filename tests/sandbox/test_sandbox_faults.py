@@ -12,11 +12,11 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner
-from conftest import BASE_URL, LOC, VERSION, serve_cli, served
 
 from ghlops.cli.main import cli
 from ghlops.sandbox import FaultInjector, FaultSpec, RateLimit, Sandbox
 from ghlops.sandbox.middleware import FAULT_KINDS
+from tests.helpers.sandbox import BASE_URL, LOC, VERSION, serve_cli, served
 
 TAGS = f"/locations/{LOC}/tags"
 Connect = Callable[..., httpx.Client]

@@ -11,11 +11,11 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner
-from conftest import BASE_URL, LOC, OTHER_LOC, VERSION, serve_cli
 
 from ghlops.cli.main import cli
 from ghlops.sandbox import RateLimit, Sandbox, SandboxHTTPServer
 from ghlops.sandbox.middleware import RateLimiter, RequestKey, parse_duration, parse_rate_limit
+from tests.helpers.sandbox import BASE_URL, LOC, OTHER_LOC, VERSION, serve_cli
 
 TAGS = f"/locations/{LOC}/tags"
 LIST_TAGS = "GET /locations/{locationId}/tags"
