@@ -173,13 +173,11 @@ class DestroyRefused(GhlopsError):
     and the run was not given the explicit ``--allow-destroy-<data>`` flag."""
 
 
-def check_destroy_allowed(plan: Plan, adapters: Sequence[Adapter], allowed: Iterable[str]) -> None:
-    """Refuse deletes that destroy data besides the object (``Adapter.destroys_on_delete``)
-    unless that data is in ``allowed``, even with pruning on.
-
-    Raises:
-        DestroyRefused: naming every such delete, by location, and the flag to pass.
-    """
+def destroy_problems(
+    plan: Plan, adapters: Sequence[Adapter], allowed: Iterable[str]
+) -> list[tuple[str, str]]:
+    """Deletes that destroy data besides the object (``Adapter.destroys_on_delete``) whose data
+    is not in ``allowed``: (message naming every such delete by location, the flag to pass)."""
     guarded = {
         a.kind: a
         for a in adapters
@@ -190,21 +188,38 @@ def check_destroy_allowed(plan: Plan, adapters: Sequence[Adapter], allowed: Iter
         for change in loc.changes:
             if change.kind in guarded and change.action in (Action.DELETE, Action.REPLACE):
                 found.setdefault(change.kind, {}).setdefault(loc.name, []).append(change.key)
-    if not found:
-        return
-    messages = []
+    problems = []
     for kind, where in found.items():
         adapter = guarded[kind]
         what = adapter.destroys_on_delete
         listed = "; ".join(
             f"{name}: " + ", ".join(repr(key) for key in keys) for name, keys in where.items()
         )
-        messages.append(
-            f"the plan deletes {adapter.singular}(s) ({listed}), and deleting a "
-            f"{adapter.singular} deletes every one of its {what} (GHL cannot undo this). "
-            f"Nothing was changed; to go ahead, run plan and apply with --allow-destroy-{what}"
+        problems.append(
+            (
+                f"the plan deletes {adapter.singular}(s) ({listed}), and deleting a "
+                f"{adapter.singular} deletes every one of its {what} (GHL cannot undo this)",
+                f"--allow-destroy-{what}",
+            )
         )
-    raise DestroyRefused("\n".join(messages))
+    return problems
+
+
+def check_destroy_allowed(plan: Plan, adapters: Sequence[Adapter], allowed: Iterable[str]) -> None:
+    """Refuse deletes that destroy data besides the object (``Adapter.destroys_on_delete``)
+    unless that data is in ``allowed``, even with pruning on.
+
+    Raises:
+        DestroyRefused: naming every such delete, by location, and the flag to pass.
+    """
+    problems = destroy_problems(plan, adapters, allowed)
+    if problems:
+        raise DestroyRefused(
+            "\n".join(
+                f"{message}. Nothing was changed; to go ahead, run plan and apply with {flag}"
+                for message, flag in problems
+            )
+        )
 
 
 def read_waves(adapters: Sequence[Adapter]) -> list[list[Adapter]]:
@@ -410,6 +425,7 @@ class Session:
         agency: Mapping[str, Sequence[DesiredItem]] | None = None,
         *,
         progress: Callable[[LocationPlan], None] | None = None,
+        check_destroy: bool = True,
     ) -> Plan:
         """Plan the given locations, and the agency when ``agency`` (its desired items) is given.
 
@@ -426,7 +442,8 @@ class Session:
             return result
 
         plan = Plan(tuple(self._map(one, states)), self._plan_agency(agency))
-        check_destroy_allowed(plan, self.adapters, self.allow_destroy)
+        if check_destroy:  # the CLI checks itself, to show the refusal with the plan
+            check_destroy_allowed(plan, self.adapters, self.allow_destroy)
         return plan
 
     def _plan_location(self, state: DesiredState) -> LocationPlan:

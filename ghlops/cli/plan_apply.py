@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +22,7 @@ from ghlops.cli.common import (
 from ghlops.cli.output import Progress, echo
 from ghlops.plan import planfile
 from ghlops.plan.changes import Action, Plan
-from ghlops.plan.safety import check_plan
+from ghlops.plan.safety import Verdict, Violation, check_plan
 from ghlops.settings import DEFAULT_PARALLELISM
 
 if TYPE_CHECKING:  # imported lazily (pydantic, httpx, the registry): --help starts fast
@@ -167,20 +167,80 @@ def validate(obj: Context, selection: Selection) -> None:
 # -- plan --------------------------------------------------------------------------------------
 
 
-def enforce(plan: Plan, project: Project, options: RunOptions) -> bool:
-    """Print every safety violation; True when the plan may go ahead."""
-    violations = check_plan(plan, project.policy.thresholds, allow=options.allow, deny=options.deny)
-    ok = True
-    for v in violations:
-        if v.forceable and options.force:
-            echo(f"Warning: --force: going past a safety threshold: {v}", err=True)
-        elif v.forceable:
-            echo(f"Refused: {v} (use --force to proceed)", err=True)
-            ok = False
-        else:
-            echo(f"Refused: {v}", err=True)
-            ok = False
-    return ok
+def judge(
+    plan: Plan, project: Project, options: RunOptions, session: Session, *, budget: bool = False
+) -> Verdict:
+    """Every refusal of a plan (safety checks, destroy gates, locations that could not be read,
+    and with ``budget`` the daily API budget), each with the flag that would allow it, and what
+    the run's flags let through."""
+    from ghlops.engine import destroy_problems
+
+    refused: list[Violation] = []
+    allowed: list[Violation] = []
+    for v in check_plan(plan, project.policy.thresholds, allow=options.allow, deny=options.deny):
+        (allowed if v.forceable and options.force else refused).append(v)
+    for message, flag in destroy_problems(plan, session.adapters, ()):
+        v = Violation("plan", "destroy", message, forceable=False, allow=flag)
+        given = flag.removeprefix("--allow-destroy-") in session.allow_destroy
+        (allowed if given else refused).append(v)
+    for loc in plan.failed:
+        refused.append(
+            Violation(
+                loc.name,
+                "unreadable",
+                f"could not be planned: {loc.error}",
+                forceable=False,
+                allow="" if loc is plan.agency else f"--exclude-location {loc.name}",
+                location_id=loc.location_id,
+            )
+        )
+    if budget:
+        refused += [
+            Violation("", "budget", problem, forceable=False)
+            for problem in session.budget_problems(plan)
+        ]
+    return Verdict(tuple(refused), tuple(allowed))
+
+
+def enforce(verdict: Verdict) -> bool:
+    """Print every refusal and every flag-allowed violation; True when the plan may go ahead
+    (refusals of single locations, such as one that could not be read, only keep those out)."""
+    for v in verdict.allowed:
+        what = "going past a safety threshold" if v.allow == "--force" else "allowed"
+        echo(f"Warning: {v.allow}: {what}: {v}", err=True)
+    for v in verdict.refused:
+        if v.blocks_all:  # a location's own refusal is named where it is found
+            echo(f"Refused: {v} ({v.advice})", err=True)
+    return not any(v.blocks_all for v in verdict.refused)
+
+
+def render(
+    obj: Context,
+    plan: Plan,
+    verdict: Verdict,
+    *,
+    expand: bool = False,
+    as_json: bool = False,
+    markdown: bool = False,
+    show_secrets: bool = False,
+    first: Mapping[str, Any] | None = None,
+) -> str:
+    """The plan as text, JSON or Markdown, with its refusals at the top."""
+    from ghlops.render import refusals
+
+    if as_json:
+        from ghlops.render.json import render_json
+
+        return render_json(plan, {**verdict.to_data(), **(first or {})})
+    if markdown:
+        from ghlops.render.markdown import MAX_CHARS, render_markdown
+
+        top = refusals.markdown_block(verdict)
+        body = render_markdown(plan, show_secrets=show_secrets, max_chars=MAX_CHARS - len(top))
+        return top + body
+    from ghlops.render.text import render_plan
+
+    return refusals.text_block(verdict) + render_plan(plan, color=obj.color, expand=expand)
 
 
 def run_plan(
@@ -195,23 +255,27 @@ def run_plan(
     show_secrets: bool = False,
 ) -> int:
     from ghlops.manifest.project import load_project
-    from ghlops.render.json import render_json
-    from ghlops.render.text import render_plan
 
     project = load_project(obj.directory)
     states, agency = load_states(project, options.selection)
-    with session_for(project, options) as session, Progress(len(states), "Planning") as bar:
-        plan = session.plan(states, agency, progress=bar.advance)
+    with session_for(project, options) as session:
+        with Progress(len(states), "Planning") as bar:
+            plan = session.plan(states, agency, progress=bar.advance, check_destroy=False)
+        verdict = judge(plan, project, options, session)
     if keep is not None:
         keep.append(plan)
-    if as_json:
-        echo(render_json(plan), nl=False)
-    elif markdown:
-        from ghlops.render.markdown import render_markdown
-
-        echo(render_markdown(plan, show_secrets=show_secrets), nl=False)
-    else:
-        echo(render_plan(plan, color=obj.color, expand=options.expand), nl=False)
+    echo(
+        render(
+            obj,
+            plan,
+            verdict,
+            expand=options.expand,
+            as_json=as_json,
+            markdown=markdown,
+            show_secrets=show_secrets,
+        ),
+        nl=False,
+    )
     if out is not None:
         from ghlops.cli.saved import flags_record, saved_hint, selection_record, target_record
         from ghlops.manifest.files import project_files
@@ -223,10 +287,12 @@ def run_plan(
             target=target_record(options),
             flags=flags_record(options),
             project_files=project_files(project),
+            refusals=[v.to_data() for v in verdict.refused],
+            allowed=[v.to_data() for v in verdict.allowed],
         )
         planfile.save(obj.directory / out, document)  # like git -C: relative to the project
         echo(saved_hint(obj, out, document), err=True)
-    safe = enforce(plan, project, options)
+    safe = enforce(verdict)
     if plan.failed or not safe:
         return EXIT_ERROR
     if detailed_exitcode and plan.has_changes:
@@ -320,15 +386,15 @@ def summarise(results: Sequence[LocationResult]) -> tuple[str, int]:
 def run_apply(obj: Context, options: RunOptions, auto_approve: bool) -> int:
     from ghlops.apply.lock import apply_lock
     from ghlops.manifest.project import load_project
-    from ghlops.render.text import render_plan
 
     project = load_project(obj.directory)
     states, agency = load_states(project, options.selection)
     with apply_lock(project.root, warn=warn), session_for(project, options) as session:
         with Progress(len(states), "Planning") as bar:
-            the_plan = session.plan(states, agency, progress=bar.advance)
-        echo(render_plan(the_plan, color=obj.color, expand=options.expand), nl=False)
-        if not enforce(the_plan, project, options) or not within_budget(session, the_plan):
+            the_plan = session.plan(states, agency, progress=bar.advance, check_destroy=False)
+        verdict = judge(the_plan, project, options, session, budget=True)
+        echo(render(obj, the_plan, verdict, expand=options.expand), nl=False)
+        if not enforce(verdict):
             echo("Apply refused; nothing was changed.", err=True)
             return EXIT_ERROR
         if not the_plan.has_changes:
@@ -341,13 +407,6 @@ def run_apply(obj: Context, options: RunOptions, auto_approve: bool) -> int:
     text, code = summarise(results)
     echo(text, err=code != EXIT_OK)
     return code
-
-
-def within_budget(session: Session, plan: Plan) -> bool:
-    problems = session.budget_problems(plan)
-    for problem in problems:
-        echo(f"Refused: {problem}", err=True)
-    return not problems
 
 
 def warn(message: str) -> None:

@@ -13,22 +13,26 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import click
+
 from ghlops import __version__
-from ghlops.cli.app import EXIT_ERROR, EXIT_OK, Context
+from ghlops.cli.app import EXIT_ERROR, EXIT_OK, Context, cli
 from ghlops.cli.common import Selection
 from ghlops.cli.output import echo
 from ghlops.cli.plan_apply import (
     RunOptions,
     apply_reported,
     enforce,
+    judge,
+    render,
     session_for,
     summarise,
     warn,
-    within_budget,
 )
 from ghlops.errors import ConfigError
 from ghlops.plan import planfile
 from ghlops.plan.changes import Action, Plan
+from ghlops.plan.safety import Verdict, Violation
 
 if TYPE_CHECKING:
     from ghlops.apply.applier import LocationResult
@@ -250,7 +254,7 @@ def run_apply_saved(obj: Context, options: RunOptions, path: Path, all_or_nothin
     from ghlops.manifest.files import project_files
     from ghlops.manifest.loader import load_all
     from ghlops.manifest.project import load_project
-    from ghlops.render.text import render_plan
+    from ghlops.render.refusals import text_block
 
     saved = planfile.load(obj.directory / path, shown=path)  # like git -C: relative to -C
     options = options_for(saved, options, path)
@@ -283,12 +287,13 @@ def run_apply_saved(obj: Context, options: RunOptions, path: Path, all_or_nothin
     agency_pending = any(loc.agency for loc in pending)
     agency = gather(project, load_all(project)) if agency_pending else None
     with apply_lock(project.root, warn=warn), session_for(project, options) as session:
-        now = session.plan(states, agency)
+        now = session.plan(states, agency, check_destroy=False)
         current = {f"location:{loc.location_id}": loc for loc in now.locations}
         if now.agency is not None:
             current[f"agency:{now.agency.location_id}"] = now.agency
         keep: set[str] = set()
         refused: list[LocationResult] = []
+        stale: list[Violation] = []
         for loc in pending:
             plan_now = current.get(loc.key)
             if plan_now is None:
@@ -302,6 +307,12 @@ def run_apply_saved(obj: Context, options: RunOptions, path: Path, all_or_nothin
                     LocationResult(loc.name, loc.location_id, (), error="; ".join(reasons))
                 )
                 echo(f"Refused {loc.label}: {'; '.join(reasons)}", err=True)
+                rule = "unreadable" if plan_now is not None and plan_now.error else "stale"
+                stale.append(
+                    Violation(
+                        loc.label, rule, "; ".join(reasons), False, location_id=loc.location_id
+                    )
+                )
             else:
                 keep.add(loc.key)
         if refused and all_or_nothing:
@@ -311,14 +322,17 @@ def run_apply_saved(obj: Context, options: RunOptions, path: Path, all_or_nothin
             tuple(loc for loc in now.locations if f"location:{loc.location_id}" in keep),
             now.agency if now.agency and f"agency:{now.agency.location_id}" in keep else None,
         )
+        verdict = judge(todo, project, options, session, budget=True)
+        verdict = Verdict((*stale, *verdict.refused), verdict.allowed)
         if todo.has_changes:
-            echo(render_plan(todo, color=obj.color, expand=options.expand), nl=False)
-            if not enforce(todo, project, options) or not within_budget(session, todo):
+            echo(render(obj, todo, verdict, expand=options.expand), nl=False)
+            if not enforce(verdict):
                 echo("Apply refused; nothing was changed.", err=True)
                 return EXIT_ERROR
             echo("")
             applied = apply_reported(session, todo)
-        else:
+        else:  # never "No changes": there are changes, and they were refused
+            echo(text_block(verdict), nl=False)
             echo("Nothing to apply: every location with changes was refused.", err=True)
             applied = []
     # Session.apply returns the locations in order, then the agency
@@ -338,3 +352,76 @@ def run_apply_saved(obj: Context, options: RunOptions, path: Path, all_or_nothin
     text, code = summarise([*refused, *applied])
     echo(text, err=code != EXIT_OK)
     return code
+
+
+# -- show PLANFILE -----------------------------------------------------------------------------
+
+
+def _facts(saved: planfile.SavedPlan, path: Path) -> list[str]:
+    """What the file knows besides its changes, one fact a line."""
+    doc = saved.document
+    flags = flags_text(saved.flags) or "none"
+    lines = [
+        f"Saved plan {path}: plan {saved.plan_id}, made {doc.get('created_at')} by ghlops "
+        f"{doc.get('ghlops_version')}",
+        f"target: {describe_target(saved.target)}",
+        f"flags: {flags}",
+    ]
+    done = [
+        f"{loc.label} at {saved.applied[loc.key].get('at')}"
+        for loc in saved.locations()
+        if loc.key in saved.applied
+    ]
+    pending = [loc.label for loc in saved.pending()]
+    lines.append("applied: " + (_some(done) if done else "nothing yet"))
+    lines.append("not applied yet: " + (_some(pending) if pending else "nothing"))
+    return lines
+
+
+def _some(names: Sequence[str], limit: int = 10) -> str:
+    more = f" and {len(names) - limit} more" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more
+
+
+@cli.command()
+@click.argument("plan_file", type=click.Path(dir_okay=False, path_type=Path), metavar="PLAN")
+@click.option("--json", "as_json", is_flag=True, help="Print it as JSON.")
+@click.option("--markdown", is_flag=True, help="Print it as Markdown (for a PR comment).")
+@click.pass_obj
+def show(obj: Context, plan_file: Path, as_json: bool, markdown: bool) -> None:
+    """Show a saved plan (from 'ghlops plan --out') without calling the API: its changes, what
+    was refused and why, where and with which flags it was made, and which locations were
+    already applied."""
+    if as_json and markdown:
+        raise click.UsageError("--json and --markdown cannot be used together")
+    saved = planfile.load(obj.directory / plan_file, shown=plan_file)
+    plan = planfile.plan_from_document(saved.document)
+    verdict = Verdict.from_data(
+        saved.document.get("refusals") or [], saved.document.get("allowed") or []
+    )
+    doc = saved.document
+    if as_json:
+        facts = {
+            "plan_file": {
+                "plan_id": saved.plan_id,
+                "created_at": doc.get("created_at"),
+                "ghlops_version": doc.get("ghlops_version"),
+                "target": dict(saved.target),
+                "flags": dict(saved.flags),
+                "applied": dict(saved.applied),
+                "not_applied": [loc.key for loc in saved.pending()],
+            }
+        }
+        echo(render(obj, plan, verdict, as_json=True, first=facts), nl=False)
+        return
+    facts_lines = _facts(saved, plan_file)
+    if markdown:
+        from ghlops.render.refusals import markdown_facts
+
+        text = render(obj, plan, verdict, markdown=True)
+        echo(markdown_facts(text, facts_lines), nl=False)
+        return
+    from ghlops.render.refusals import text_block
+
+    body = render(obj, plan, Verdict())
+    echo(text_block(verdict) + "\n".join(facts_lines) + "\n\n" + body, nl=False)

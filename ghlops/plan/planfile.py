@@ -34,7 +34,7 @@ from typing import Any
 from ghlops import __version__
 from ghlops.errors import ConfigError
 from ghlops.fileio import write_atomic
-from ghlops.plan.changes import LocationPlan, Plan
+from ghlops.plan.changes import Action, Change, FieldDiff, LocationPlan, Plan, frozen
 from ghlops.secrets import mask_change_data
 
 FILE_KIND = "ghlops-plan"
@@ -197,7 +197,8 @@ def load(path: Path, *, shown: Path | None = None) -> SavedPlan:
     try:
         saved = SavedPlan(path, document)
         saved.locations()
-    except (KeyError, TypeError, ValueError) as exc:
+        plan_from_document(document)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ConfigError(f"plan file {name} is damaged ({type(exc).__name__}: {exc})") from None
     return saved
 
@@ -230,3 +231,43 @@ def changed_files(saved: Mapping[str, str], now: Mapping[str, str]) -> list[str]
         elif saved[name] != now[name]:
             out.append(f"{name} (changed)")
     return out
+
+
+def plan_from_document(document: Mapping[str, Any]) -> Plan:
+    """The plan a plan file holds (as saved: secret-looking values masked), for ``show``."""
+
+    def change(c: Mapping[str, Any]) -> Change:
+        return Change(
+            Action(c["action"]),
+            str(c["kind"]),
+            str(c["key"]),
+            c.get("id"),
+            frozen(c.get("before")),
+            frozen(c.get("after")),
+            tuple(
+                FieldDiff(d["field"], d.get("before"), d.get("after")) for d in c.get("diffs") or []
+            ),
+            destructive=bool(c.get("destructive")),
+            reasons=tuple(c.get("reasons") or ()),
+            parent=c.get("parent"),
+            protected=bool(c.get("protected")),
+        )
+
+    def location(e: Mapping[str, Any]) -> LocationPlan:
+        unmanaged = e.get("unmanaged")
+        return LocationPlan(
+            str(e["name"]),
+            str(e["id"]),
+            tuple(change(c) for c in e.get("changes") or []),
+            unmanaged=frozen(unmanaged if isinstance(unmanaged, dict) else {}) or {},
+            warnings=tuple(e.get("warnings") or ()),
+            error=e.get("error"),
+            api_calls=int(e.get("api_calls") or 0),
+            notes=tuple(e.get("notes") or ()),
+        )
+
+    agency = document.get("agency")
+    return Plan(
+        tuple(location(e) for e in document.get("locations") or []),
+        location(agency) if isinstance(agency, Mapping) else None,
+    )

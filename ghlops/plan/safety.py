@@ -11,24 +11,85 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ghlops.plan.changes import Action, Change, LocationPlan, Plan
 from ghlops.plan.policy import Thresholds
 
 DESTRUCTIVE_ACTIONS = (Action.DELETE, Action.REPLACE)
+# refusals that keep only their own location from being applied
+PER_LOCATION_RULES = frozenset({"unreadable", "stale"})
 
 
 @dataclass(frozen=True)
 class Violation:
     where: str  # a location name, "agency" or "fleet"
-    rule: str  # protect | gate | update-threshold | delete-threshold | fleet-threshold
+    rule: str  # protect | gate | update-threshold | delete-threshold | fleet-threshold | ...
     message: str
     forceable: bool
+    allow: str = ""  # the exact flag that would allow it; "" when no flag does
+    location_id: str | None = None  # the location's (or agency's) id; None for the fleet
 
     def __str__(self) -> str:
-        return f"{self.where}: {self.message}"
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+    @property
+    def blocks_all(self) -> bool:
+        """Whether it stops the whole apply, not only its own location."""
+        return self.rule not in PER_LOCATION_RULES
+
+    @property
+    def advice(self) -> str:
+        """How to get past it, in words."""
+        if self.allow:
+            return f"use {self.allow} to proceed"
+        return "plan again" if self.rule == "stale" else "no flag allows this"
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "where": self.where,
+            "location_id": self.location_id,
+            "rule": self.rule,
+            "message": self.message,
+            "allow": self.allow or None,
+        }
+
+    @classmethod
+    def from_data(cls, data: Any) -> Violation:
+        return cls(
+            str(data.get("where", "")),
+            str(data.get("rule", "")),
+            str(data.get("message", "")),
+            forceable=data.get("allow") == "--force",
+            allow=str(data.get("allow") or ""),
+            location_id=data.get("location_id"),
+        )
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What stops a plan (``refused``) and what a flag let through (``allowed``)."""
+
+    refused: tuple[Violation, ...] = ()
+    allowed: tuple[Violation, ...] = ()  # each with the flag that allowed it in ``allow``
+
+    def __bool__(self) -> bool:
+        return bool(self.refused or self.allowed)
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "refusals": [v.to_data() for v in self.refused],
+            "allowed": [v.to_data() for v in self.allowed],
+        }
+
+    @classmethod
+    def from_data(cls, refused: Sequence[Any], allowed: Sequence[Any]) -> Verdict:
+        return cls(
+            tuple(Violation.from_data(v) for v in refused if isinstance(v, dict)),
+            tuple(Violation.from_data(v) for v in allowed if isinstance(v, dict)),
+        )
 
 
 def loses_something(loc: LocationPlan) -> bool:
@@ -50,7 +111,7 @@ def check_plan(
     allowed -= denied
     for loc in plan.all:
         violations += _protected(loc)
-        violations += _gates(loc, allowed)
+        violations += _gates(loc, allowed, None if allow is None else set(allow), denied)
         violations += _location_thresholds(loc, thresholds)
     violations += _fleet_threshold(plan, thresholds)
     return violations
@@ -64,13 +125,33 @@ def _protected(loc: LocationPlan) -> list[Violation]:
             f"{c.kind} {c.key!r} is protected and would be {_past(c)}; "
             "remove 'protect' (or the policy.protect pattern) first if that is intended",
             forceable=False,
+            location_id=loc.location_id,
         )
         for c in loc.changes
         if c.protected
     ]
 
 
-def _gates(loc: LocationPlan, allowed: set[Action]) -> list[Violation]:
+def _ordered(actions: Iterable[Action]) -> str:
+    chosen = set(actions)
+    return ",".join(a.value for a in Action if a in chosen)
+
+
+def gate_flags(held: Iterable[Action], allow: set[Action] | None, deny: set[Action]) -> str:
+    """The --allow/--deny options that would let ``held`` actions through."""
+    held = set(held)
+    parts = []
+    if held & deny:
+        rest = deny - held
+        parts.append(f"--deny {_ordered(rest)}" if rest else "no --deny")
+    if allow is not None and held - allow:
+        parts.append(f"--allow {_ordered(allow | held)}")
+    return " and ".join(parts)
+
+
+def _gates(
+    loc: LocationPlan, allowed: set[Action], allow: set[Action] | None, deny: set[Action]
+) -> list[Violation]:
     counts: dict[Action, int] = {}
     for change in loc.changes:
         if change.action not in allowed:
@@ -85,6 +166,8 @@ def _gates(loc: LocationPlan, allowed: set[Action]) -> list[Violation]:
             "gate",
             f"the plan holds {held}, which this run does not allow (allowed: {permitted})",
             forceable=False,
+            allow=gate_flags(counts, allow, deny),
+            location_id=loc.location_id,
         )
     ]
 
@@ -108,6 +191,8 @@ def _location_thresholds(loc: LocationPlan, t: Thresholds) -> list[Violation]:
                     rule,
                     f"would {what} {n} of {loc.existing} objects ({share:.0f}% > {limit:g}%)",
                     forceable=True,
+                    allow="--force",
+                    location_id=loc.location_id,
                 )
             )
     return out
@@ -129,6 +214,7 @@ def _fleet_threshold(plan: Plan, t: Thresholds) -> list[Violation]:
             f"{len(losing)} of {total} locations would lose something "
             f"({share:.0f}% > {t.fleet_losing_percent:g}%): {names}",
             forceable=True,
+            allow="--force",
         )
     ]
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from typing import Any
 
 from ghlops import __version__
 from ghlops.plan.changes import Plan
 
 
-def render_json(plan: Plan) -> str:
-    data = plan.to_data()
+def render_json(plan: Plan, first: Mapping[str, Any] | None = None) -> str:
+    """The plan as JSON; ``first`` (e.g. the refusals) goes before everything else."""
+    data = {**(first or {}), **plan.to_data()}
     data["ghlops_version"] = __version__
     return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"

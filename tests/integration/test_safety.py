@@ -1,11 +1,9 @@
 """CI-gated deployments: saved plans and stale checks, gates, thresholds, protect, renames,
-ignore patterns and the apply lock — on the embedded sandbox through the CLI."""
+ignore patterns — on the embedded sandbox through the CLI."""
 
 from __future__ import annotations
 
 import json
-import os
-import socket
 import string
 from pathlib import Path
 
@@ -270,19 +268,3 @@ def test_renamed_from_keeps_the_ghl_object(fleet: Path) -> None:
     with sandbox(fleet) as sb:
         assert [v["name"] for v in sb.objects(IDS["west"], "customValues")] == ["Welcome Text"]
     assert run(fleet, "plan", "--sandbox", "-l", "west", "--detailed-exitcode").exit_code == 0
-
-
-# -- the lock ----------------------------------------------------------------------------------
-
-
-def test_a_second_apply_is_refused_by_the_lock(fleet: Path) -> None:
-    lock = fleet / ".ghlops" / "apply.lock"
-    lock.write_text(json.dumps({"pid": os.getppid(), "host": socket.gethostname(), "started": 0}))
-    result = run(fleet, "apply", "--sandbox", "--auto-approve")
-    assert result.exit_code == 1
-    assert "another ghlops apply is running in this project (pid" in result.stderr
-    lock.write_text(json.dumps({"pid": 2**22 + 12345, "host": socket.gethostname(), "started": 0}))
-    result = run(fleet, "apply", "--sandbox", "--auto-approve")
-    assert result.exit_code == 0, result.output
-    assert "taking over the lock of a dead ghlops apply" in result.stderr
-    assert not lock.exists()

@@ -38,6 +38,15 @@ def write_fleet(root: Path, policy: str = "", token_env: bool = False) -> None:
     )
 
 
+def http_fleet(tmp_path: Path, http_sandbox: HttpSandbox) -> Path:
+    """The fleet with a token per location, provisioned in a sandbox served over HTTP."""
+    root = tmp_path / "fleet"
+    write_fleet(root, token_env=True)
+    for n in NAMES:
+        http_sandbox.sandbox.provision_location(IDS[n], token=TOKENS[f"GHL_TOKEN_{n.upper()}"])
+    return root
+
+
 @pytest.fixture
 def fleet(tmp_path: Path) -> Path:
     root = tmp_path / "fleet"
@@ -88,10 +97,7 @@ def test_a_sandbox_plan_applies_to_the_sandbox_without_sandbox_flag(fleet: Path)
 def test_a_url_plan_applies_to_its_url_and_refuses_another_target(
     tmp_path: Path, http_sandbox: HttpSandbox
 ) -> None:
-    root = tmp_path / "fleet"
-    write_fleet(root, token_env=True)
-    for n in NAMES:
-        http_sandbox.sandbox.provision_location(IDS[n], token=TOKENS[f"GHL_TOKEN_{n.upper()}"])
+    root = http_fleet(tmp_path, http_sandbox)
     env: dict[str, str | None] = dict(TOKENS)
     planned = run(root, "plan", "--base-url", http_sandbox.url + "/", "--out", "p.json", env=env)
     assert planned.exit_code == 0, planned.output
@@ -270,3 +276,137 @@ def test_a_location_called_agency_is_never_confused_with_the_agency(tmp_path: Pa
         assert [o["title"] for o in sb.objects(COMPANY, "customMenus")] == ["Portal"]
     applied_to = document(root)["applied"]
     assert set(applied_to) == {f"location:{IDS['south']}", f"agency:{COMPANY}"}  # type: ignore[arg-type]
+
+
+# -- refusals, refused applies and show --------------------------------------------------------
+
+
+def prune_one_tag_everywhere(root: Path) -> None:
+    """A routine fleet-wide change that the default fleetLosingPercent (20%) refuses."""
+    tags = root / "bundles" / "tags.yaml"
+    tags.write_text(tags.read_text().replace("  - name: tag-11\n", ""))
+
+
+def test_refusals_come_first_in_text_json_and_markdown(fleet: Path) -> None:
+    prune_one_tag_everywhere(fleet)
+    threshold = "5 of 5 locations would lose something (100% > 20%)"
+    text = run(fleet, "--no-color", "plan", "--sandbox")
+    assert text.exit_code == 1
+    assert text.stdout.splitlines()[:2] == [
+        "Refused (1): nothing is applied while this stands",
+        f"  fleet: {threshold}: north, south, east, west, central  [use --force to proceed]",
+    ]
+    assert (
+        f"Refused: fleet: {threshold}" in text.stderr and "(use --force to proceed)" in text.stderr
+    )
+
+    as_json = run(fleet, "plan", "--sandbox", "--json")
+    data = json.loads(as_json.stdout)
+    assert list(data)[:2] == ["refusals", "allowed"]
+    assert data["refusals"] == [
+        {
+            "where": "fleet",
+            "location_id": None,
+            "rule": "fleet-threshold",
+            "message": f"{threshold}: north, south, east, west, central",
+            "allow": "--force",
+        }
+    ]
+
+    md = run(fleet, "plan", "--sandbox", "--markdown").stdout
+    assert md.startswith("## ❌ ghlops plan refused (1 refusal)\n")
+    first = md.split("## ghlops plan:")[0]
+    assert "**fleet** (fleet-threshold): 5 of 5 locations would lose something" in first
+    assert "allow with `--force`" in first
+
+    forced = run(fleet, "plan", "--sandbox", "--markdown", "--force").stdout
+    assert forced.startswith("> ⚠️ **Allowed by flags recorded in the plan**")
+    assert "allowed by `--force`" in forced.split("## ghlops plan:")[0]
+
+
+def test_each_refusal_names_the_flag_that_allows_it(fleet: Path) -> None:
+    set_greeting(fleet, "Hi")
+    gated = run(fleet, "--no-color", "plan", "--sandbox", "-l", "north", "--allow", "create")
+    assert gated.exit_code == 1
+    assert "[use --allow create,update to proceed]" in gated.stdout.splitlines()[1]
+    denied = run(fleet, "--no-color", "plan", "--sandbox", "-l", "north", "--deny", "update")
+    assert "[use no --deny to proceed]" in denied.stdout.splitlines()[1]
+    both = run(fleet, "plan", "--sandbox", "-l", "north", "--deny", "update,delete", "--json")
+    assert json.loads(both.stdout)["refusals"][0]["allow"] == "--deny delete"
+
+    policy = fleet / "ghlops.yaml"
+    policy.write_text(
+        policy.read_text().replace(
+            "  prune: [tags]", "  prune: [tags]\n  protect: {tags: ['tag-11']}"
+        )
+    )
+    prune_one_tag_everywhere(fleet)
+    protected = run(fleet, "--no-color", "plan", "--sandbox", "-l", "north", "--force")
+    assert protected.exit_code == 1
+    assert protected.stdout.splitlines()[1].endswith("[no flag allows this]")
+    assert "is protected and would be deleted" in protected.stdout.splitlines()[1]
+
+
+def test_a_fully_refused_apply_exits_1_and_the_file_applies_once_fixed(
+    tmp_path: Path, http_sandbox: HttpSandbox
+) -> None:
+    root = http_fleet(tmp_path, http_sandbox)
+    env: dict[str, str | None] = dict(TOKENS)
+    assert (
+        run(root, "plan", "--base-url", http_sandbox.url, "--out", "p.json", env=env).exit_code == 0
+    )
+
+    # the apply job lacks the tokens: every location is refused, nothing is applied
+    missing = {k: None for k in TOKENS}
+    refused = run(root, "--no-color", "apply", "p.json", env=missing)
+    assert refused.exit_code == 1, refused.output
+    assert "No changes" not in refused.output
+    assert refused.stdout.startswith("Refused (5):")
+    assert "north (AAAAAAAAAAAAAAAAAAAA): its live state could not be read" in refused.stdout
+    assert "GHL_TOKEN_NORTH" in refused.output
+    assert "Nothing to apply: every location with changes was refused." in refused.stderr
+    assert document(root, "p.json")["applied"] == {}
+    assert http_sandbox.sandbox.objects(IDS["north"], "tags") == []
+
+    # once the tokens are there, the same file applies, once
+    fixed = run(root, "apply", "p.json", env=env)
+    assert fixed.exit_code == 0, fixed.output
+    assert all(len(http_sandbox.sandbox.objects(IDS[n], "tags")) == 12 for n in NAMES)
+    again = run(root, "apply", "p.json", env=env)
+    assert again.exit_code == 0 and "already applied" in again.stdout
+
+
+def test_show_renders_a_saved_plan_in_three_formats_without_the_api(fleet: Path) -> None:
+    prune_one_tag_everywhere(fleet)
+    assert run(fleet, "plan", "--sandbox", "--force", "--out", "plan.json").exit_code == 0
+    ui(fleet, "south", "POST", "/locations/{loc}/tags", {"name": "from-the-ui"})
+    assert run(fleet, "apply", "plan.json").exit_code == 3
+    db = fleet / ".ghlops" / "sandbox.sqlite3"
+    db.rename(fleet / "elsewhere.sqlite3")  # show must not need (or create) any API
+
+    text = run(fleet, "--no-color", "show", "plan.json")
+    assert text.exit_code == 0, text.output
+    lines = text.stdout.splitlines()
+    assert lines[0] == "Allowed by flags (1):"
+    assert lines[1].endswith("[allowed by --force]")
+    assert "target: the embedded sandbox (--sandbox)" in lines
+    assert "flags: --force" in lines
+    assert f"not applied yet: south ({IDS['south']})" in lines
+    assert any(line.startswith(f"applied: north ({IDS['north']}) at ") for line in lines)
+    assert '- tag "tag-11"' in text.stdout
+
+    md = run(fleet, "show", "plan.json", "--markdown").stdout
+    assert md.startswith("> ⚠️ **Allowed by flags recorded in the plan**")
+    assert "> flags: --force" in md and "## ghlops plan: 0 to create" in md
+
+    data = json.loads(run(fleet, "show", "plan.json", "--json").stdout)
+    assert list(data)[:3] == ["refusals", "allowed", "plan_file"]
+    assert data["allowed"][0]["allow"] == "--force"
+    assert data["plan_file"]["flags"]["force"] is True
+    assert data["plan_file"]["not_applied"] == [f"location:{IDS['south']}"]
+    assert len(data["plan_file"]["applied"]) == 4
+    assert data["summary"]["delete"] == 5
+    assert not db.exists()
+
+    missing = run(fleet, "show", "nope.json")
+    assert missing.exit_code == 1 and "plan file nope.json does not exist" in missing.stderr
