@@ -66,7 +66,7 @@ def test_plan_on_pull_requests_comments_and_uploads() -> None:
     plan = load(WORKFLOW)["jobs"]["plan"]
     assert "github.event_name == 'pull_request'" in plan["if"]
     assert "ghlops validate" in runs(plan)
-    assert "ghlops plan --out plan.json --markdown > plan.md" in runs(plan)
+    assert "ghlops plan $GHLOPS_FORCE --out plan.json --markdown > plan.md" in runs(plan)
     uses = {s.get("uses", "").split("@")[0]: s for s in steps(plan)}
     comment = uses["marocchino/sticky-pull-request-comment"]
     assert comment["with"] == {"header": "ghlops-plan", "path": "plan.md"}
@@ -100,7 +100,7 @@ def test_sharded_variant() -> None:
         job = jobs[name]
         assert job["strategy"]["matrix"]["shard"] == [1, 2, 3, 4]
         assert job["strategy"]["fail-fast"] is False
-    assert "--shard ${{ matrix.shard }}/4" in runs(jobs["plan-sharded"])
+    assert "ghlops plan $GHLOPS_FORCE --shard ${{ matrix.shard }}/4" in runs(jobs["plan-sharded"])
     concurrency = jobs["apply-sharded"]["concurrency"]
     assert concurrency["group"].startswith("ghlops-apply-${{ github.repository }}")
     assert concurrency["cancel-in-progress"] is False
@@ -123,3 +123,48 @@ def test_tokens_reach_only_the_ghlops_steps_under_their_token_env_names() -> Non
             else:
                 assert not secrets, (name, step.get("name"))
     assert seen == 4, "plan, apply and their sharded twins"
+
+
+FORCE = (
+    "${{ contains(github.event.pull_request.labels.*.name, 'ghlops-force') && '--force' || '' }}"
+)
+
+
+def test_reviewed_override_a_label_replans_with_force_and_merge_applies_as_recorded() -> None:
+    workflow = load(WORKFLOW)
+    triggers = workflow.get("on", workflow.get(True))
+    assert {"labeled", "unlabeled", "synchronize"} <= set(triggers["pull_request"]["types"])
+    jobs = workflow["jobs"]
+    for name in ("plan", "plan-sharded"):
+        job = jobs[name]
+        assert "github.event.label.name == 'ghlops-force'" in job["if"]  # other labels: no re-run
+        assert job["concurrency"]["cancel-in-progress"] is True
+        assert "github.event.pull_request.number" in job["concurrency"]["group"]
+        step = next(s for s in steps(job) if s.get("name") == "ghlops plan")
+        assert step["env"]["GHLOPS_FORCE"] == FORCE
+        assert "ghlops plan $GHLOPS_FORCE " in step["run"]
+        finish = next(
+            s
+            for s in steps(job)
+            if "plan.md" in str(s.get("run", "")) and "grep" in str(s.get("run", ""))
+        )
+        assert "grep -q 'allow with `--force`' plan.md" in finish["run"]
+        assert "label `ghlops-force`" in finish["run"]
+    for name in ("apply", "apply-sharded"):
+        applied = [line for line in runs(jobs[name]).splitlines() if "ghlops apply" in line]
+        assert [line.split("#")[0].strip() for line in applied] == ["ghlops apply plan.json"]
+
+
+def test_the_override_and_the_lock_are_documented() -> None:
+    docs = (ROOT / "docs" / "saved-plans.md").read_text(encoding="utf-8")
+    for needle in (
+        "ghlops-force",
+        "ghlops apply plan.json",
+        "ghlops show plan.json",
+        "ghlops-apply-${{ github.repository }}",
+        "cancel-in-progress: false",
+        "--force",
+    ):
+        assert needle in docs, needle
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "docs/saved-plans.md" in readme
