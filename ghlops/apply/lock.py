@@ -1,15 +1,24 @@
 """One apply at a time per project folder: ``.ghlops/apply.lock``.
 
-The lock is a file holding the owner's pid, host and start time. It appears complete or not at
-all: the owner writes it to a temporary file first and hard-links that to the lock's name, which
-fails when the lock exists (an exclusive create, like O_EXCL, without a window in which a kill
-leaves an empty lock behind). A second apply from the same checkout is refused with the owner
-named. A lock left by a process that no longer exists on this host (a killed apply) is taken
-over, with a warning.
+The lock is an exclusive ``flock`` on the file ``.ghlops/apply.lock``, which holds the owner's
+pid, host and start time (for the message a second apply gets). The operating system releases a
+``flock`` when its process dies, however it dies, so a lock left by a killed apply is free at
+once, and taking it over is atomic: of several processes that find the same dead lock, exactly one
+gets the ``flock``; the others are refused with the new owner named.
+
+Fencing: the file may be unlinked (by its owner, on release) between another process opening it
+and getting its ``flock``. After taking the ``flock``, the taker checks that the lock's path still
+names the very file it locked (same device and inode) and otherwise starts again, so two
+processes never hold locks on two different files called ``apply.lock``. The owner unlinks the
+file before it lets the ``flock`` go.
+
+This covers one checkout (one machine). Across machines (CI jobs) serialise applies with a CI
+concurrency group: see docs/saved-plans.md.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import socket
@@ -21,88 +30,81 @@ from pathlib import Path
 from ghlops.errors import ConfigError
 
 LOCK_FILE = Path(".ghlops") / "apply.lock"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+_ATTEMPTS = 20  # each lost race (the file replaced under us) costs one
 
 
 @contextmanager
 def apply_lock(root: Path, warn: Callable[[str], None] | None = None) -> Iterator[None]:
     path = root / LOCK_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
-    owner = {"pid": os.getpid(), "host": socket.gethostname(), "started": time.time()}
-    _clean_temporaries(path)
-    for _ in range(2):
-        try:
-            _create(path, json.dumps(owner))
-        except FileExistsError:
-            holder = _read(path)
-            same_host = holder.get("host") == owner["host"]
-            pid = holder.get("pid")
-            if same_host and isinstance(pid, int) and not _alive(pid):
-                if warn:
-                    warn(f"taking over the lock of a dead ghlops apply (pid {pid}): {path}")
-                path.unlink(missing_ok=True)
-                continue
-            started = holder.get("started")
-            when = float(started) if isinstance(started, int | float) else 0.0
-            since = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(when))
-            raise ConfigError(
-                f"another ghlops apply is running in this project (pid {pid} on "
-                f"{holder.get('host', '?')} since {since}); lock file {path}. "
-                "If it is not running any more, delete the lock file."
-            ) from None
-        break
-    else:
-        raise ConfigError(f"could not take the apply lock {path}; try again")
+    fd = _acquire(path, warn)
     try:
         yield
     finally:
-        if _read(path).get("pid") == owner["pid"]:
-            path.unlink(missing_ok=True)
+        path.unlink(missing_ok=True)  # before the flock goes: see the fencing note above
+        os.close(fd)
 
 
-def _create(path: Path, text: str) -> None:
-    """Create ``path`` holding ``text``, complete or not at all.
+def _acquire(path: Path, warn: Callable[[str], None] | None) -> int:
+    """An open descriptor of ``path`` holding its exclusive flock, with our owner record in it.
 
     Raises:
-        FileExistsError: ``path`` exists.
+        ConfigError: another live process holds the lock.
     """
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as stream:
-        stream.write(text)
-        stream.flush()
-        os.fsync(stream.fileno())
+    owner = {"pid": os.getpid(), "host": socket.gethostname(), "started": time.time()}
+    for _ in range(_ATTEMPTS):
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _read_fd(fd)
+            os.close(fd)
+            raise _busy(path, holder) from None
+        except BaseException:
+            os.close(fd)
+            raise
+        if not _same_file(fd, path):  # released and unlinked, or replaced, meanwhile: again
+            os.close(fd)
+            continue
+        previous = _read_fd(fd)
+        if previous.get("pid") is not None and warn:
+            warn(f"taking over the lock of a dead ghlops apply (pid {previous.get('pid')}): {path}")
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(owner).encode("utf-8"), 0)
+        os.fsync(fd)
+        return fd
+    raise ConfigError(f"could not take the apply lock {path}; try again")
+
+
+def _same_file(fd: int, path: Path) -> bool:
     try:
-        os.link(tmp, path)
-    except FileExistsError:
-        raise
-    except OSError:  # a file system without hard links: exclusive create, then write
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            stream.write(text)
-    finally:
-        tmp.unlink(missing_ok=True)
+        on_disk = os.stat(path)
+    except FileNotFoundError:
+        return False
+    mine = os.fstat(fd)
+    return (mine.st_dev, mine.st_ino) == (on_disk.st_dev, on_disk.st_ino)
 
 
-def _clean_temporaries(path: Path) -> None:
-    """Remove temporary lock files of processes that were killed while taking the lock."""
-    for tmp in path.parent.glob(f".{path.name}.*.tmp"):
-        pid = tmp.name.removeprefix(f".{path.name}.").removesuffix(".tmp")
-        if pid.isdigit() and not _alive(int(pid)):
-            tmp.unlink(missing_ok=True)
+def _busy(path: Path, holder: dict[str, object]) -> ConfigError:
+    pid = holder.get("pid")
+    started = holder.get("started")
+    if pid is None:  # the holder has the flock but has not written its record yet
+        return ConfigError(
+            f"another ghlops apply is starting in this project; lock file {path}. Try again."
+        )
+    when = float(started) if isinstance(started, int | float) else 0.0
+    since = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(when))
+    return ConfigError(
+        f"another ghlops apply is running in this project (pid {pid} on "
+        f"{holder.get('host', '?')} since {since}); lock file {path}. "
+        "The lock is released when that process ends, however it ends."
+    )
 
 
-def _read(path: Path) -> dict[str, object]:
+def _read_fd(fd: int) -> dict[str, object]:
     try:
-        data = json.loads(path.read_text())
+        raw = os.pread(fd, 4096, 0)
+        data = json.loads(raw.decode("utf-8")) if raw else {}
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
