@@ -410,3 +410,24 @@ def test_show_renders_a_saved_plan_in_three_formats_without_the_api(fleet: Path)
 
     missing = run(fleet, "show", "nope.json")
     assert missing.exit_code == 1 and "plan file nope.json does not exist" in missing.stderr
+
+
+def test_a_sharded_kind_restricted_plan_applies_only_its_shard_and_kind(fleet: Path) -> None:
+    from ghlops.cli.common import shard_of
+
+    set_greeting(fleet, "Hi")
+    tags = fleet / "bundles" / "tags.yaml"
+    tags.write_text(tags.read_text() + "  - name: newtag\n")
+    planned = run(fleet, "plan", "--sandbox", "--kind", "tags", "--shard", "1/2", "--out", "p.json")
+    assert planned.exit_code == 0, planned.output
+    data = document(fleet, "p.json")
+    assert data["flags"]["shard"] == "1/2" and data["flags"]["kinds"] == ["tags"]  # type: ignore[index]
+    assert "with --kind tags --shard 1/2)" in planned.stderr
+    mine = [n for n in NAMES if shard_of(n, 2) == 1]
+    assert data["selection"]["location_ids"] == [IDS[n] for n in mine]  # type: ignore[index]
+
+    applied = run(fleet, "apply", "p.json")
+    assert applied.exit_code == 0, applied.output
+    for n in NAMES:
+        assert ("newtag" in tags_of(fleet, n)) == (n in mine), n
+    assert greetings(fleet) == {n: f"Hello {n}" for n in NAMES}, "customValues not applied"

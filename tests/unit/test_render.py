@@ -122,3 +122,16 @@ def test_json_contract() -> None:
     assert update["before"] == {"name": "Booking URL", "value": "https://a"}
     assert update["diffs"] == [{"field": "value", "before": "https://a", "after": "https://b"}]
     assert data["locations"][1]["changes"] == []
+
+
+def test_gate_flags_name_the_exact_options_that_let_held_actions_through() -> None:
+    from ghlops.plan.changes import Action as A
+    from ghlops.plan.safety import gate_flags
+
+    assert gate_flags({A.UPDATE}, {A.CREATE}, set()) == "--allow create,update"
+    assert gate_flags({A.DELETE}, None, {A.DELETE}) == "no --deny"
+    assert gate_flags({A.DELETE}, None, {A.DELETE, A.REPLACE}) == "--deny replace"
+    assert (
+        gate_flags({A.DELETE, A.UPDATE}, {A.CREATE}, {A.DELETE})
+        == "no --deny and --allow create,update,delete"
+    )
