@@ -301,11 +301,13 @@ def plan_one(
     adapters: Sequence[Adapter],
     policy: Policy,
     explain: Callable[[GhlopsError], str],
+    planned: Collection[str] | None = None,
 ) -> LocationPlan:
     """Read what one principal's (a location's or the agency's) plan needs, and plan it.
 
     Only the kinds the desired items and ``policy.prune`` need are read and planned; the plan
-    lists the others in ``not_read``.
+    lists the others in ``not_read``. ``planned`` (None: all) are the kinds that may change;
+    the other kinds of ``adapters`` are read, never changed (see ``plan_location``).
     """
     needed = read_set(adapters, desired, policy.prune)
     before = client.calls
@@ -317,7 +319,7 @@ def plan_one(
         return LocationPlan(
             name, principal_id, error=f"{exc}{explain(exc)}", api_calls=client.calls - before
         )
-    planned = plan_location(
+    made = plan_location(
         name,
         principal_id,
         needed.adapters,
@@ -325,8 +327,9 @@ def plan_one(
         live,
         api_calls=client.calls - before,
         policy=policy,
+        planned=planned,
     )
-    return replace(planned, not_read=needed.not_read)
+    return replace(made, not_read=needed.not_read)
 
 
 @dataclass(frozen=True)
@@ -351,12 +354,16 @@ class Session:
         target: Target,
         kinds: Sequence[str] | None = None,
         *,
+        planned: Collection[str] | None = None,
         parallelism: int = DEFAULT_PARALLELISM,
         allow_destroy: Iterable[str] = (),
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        """``kinds``: the kinds read (None: all); ``planned``: those of them that may change
+        (None: all of them), the others are read to place children and resolve references."""
         self.project = project
         self.target = target
+        self.planned = None if planned is None else frozenset(planned)
         self.adapters = selected_adapters(kinds, writable=project.writable_kinds)
         # what deletes may destroy besides the objects (--allow-destroy-opportunities)
         self.allow_destroy = frozenset(allow_destroy)
@@ -458,6 +465,7 @@ class Session:
                     self.adapters,
                     self.project.policy,
                     self.target.explainer(loc.token_env, location_id=loc.id),
+                    self.planned,
                 )
         except ConfigError as exc:
             return LocationPlan(loc.name, loc.id, error=str(exc))
@@ -478,6 +486,7 @@ class Session:
                     self.agency_adapters,
                     self.project.policy,
                     self.target.explainer(agency.token_env, agency=True),
+                    self.planned,
                 )
         except ConfigError as exc:
             return LocationPlan("agency", agency.company_id, error=str(exc))

@@ -52,8 +52,8 @@ class Selection:
         """Agency objects are planned once: by an unsharded run or by shard 1."""
         return self.shard is None or self.shard[0] == 1
 
-    def kind_list(self) -> list[str] | None:
-        """The kinds to plan (None: all), with what selected kinds need to be read."""
+    def planned_kinds(self) -> list[str] | None:
+        """The kinds a run may change (None: all): ``--kind``, less ``--exclude-kind``."""
         if not self.kinds and not self.exclude_kinds:
             return None
         from ghlops.resources import registry
@@ -63,6 +63,20 @@ class Selection:
             if kind not in known:
                 raise ConfigError(f"unknown kind {kind!r} (known: {', '.join(known)})")
         wanted = set(self.kinds or known) - set(self.exclude_kinds)
+        if not wanted:
+            raise ConfigError("no kinds left to plan after --kind/--exclude-kind")
+        return [k for k in known if k in wanted]
+
+    def kind_list(self) -> list[str] | None:
+        """The kinds to read (None: all): the planned kinds and what they need (their parents,
+        the kinds they refer to), which are read, never changed."""
+        planned = self.planned_kinds()
+        if planned is None:
+            return None
+        from ghlops.resources import registry
+
+        known = registry.kinds()
+        wanted = set(planned)
         changed = True
         while changed:  # nested kinds are read per parent; references need their targets
             changed = False
@@ -75,8 +89,6 @@ class Selection:
                     if need not in wanted:
                         wanted.add(need)
                         changed = True
-        if not wanted:
-            raise ConfigError("no kinds left to plan after --kind/--exclude-kind")
         return [k for k in known if k in wanted]
 
 
@@ -218,7 +230,7 @@ def load_states(
 
     selected = selection.select(project)
     states = load_all(project, selected)
-    kinds = selection.kind_list()
+    kinds = selection.planned_kinds()
     wanted = [k for k in agency_kinds() if kinds is None or k in kinds]
     if not wanted or not selection.plans_agency:
         return states, None

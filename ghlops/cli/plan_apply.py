@@ -142,6 +142,7 @@ def session_for(project: Project, options: RunOptions) -> Iterator[Session]:
             project,
             target,
             kinds=options.selection.kind_list(),
+            planned=options.selection.planned_kinds(),
             parallelism=options.parallelism,
             allow_destroy=("opportunities",) if options.allow_destroy_opportunities else (),
         )

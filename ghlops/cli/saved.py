@@ -107,7 +107,7 @@ def selection_record(
     """What a saved plan covers (locations by id), so its apply re-plans exactly that."""
     return {
         "location_ids": [s.location.id for s in states],
-        "kinds": options.selection.kind_list(),
+        "kinds": options.selection.planned_kinds(),  # what it reads follows from them
         "agency": agency,
     }
 

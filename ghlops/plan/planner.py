@@ -13,7 +13,7 @@ Rules:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
@@ -419,6 +419,55 @@ def _as_manual(
     )
 
 
+def _only_matched(kind_plan: KindPlan, singular: str) -> None:
+    """A kind that is read but not planned (``--kind``): it keeps only what its matches tell
+    the kinds that are planned. Its creates and replaces do not happen in this run, so their
+    children are not planned (``untouched``, with why)."""
+    why = f"its {singular} is not changed in this run (--kind/--exclude-kind)"
+    for key in (*kind_plan.created, *kind_plan.replaced):
+        kind_plan.untouched[key] = why
+        kind_plan.matched.pop(key, None)
+    kind_plan.created.clear()
+    kind_plan.replaced.clear()
+    kind_plan.changes.clear()
+    kind_plan.unmanaged.clear()
+    kind_plan.warnings.clear()
+    kind_plan.notes.clear()
+
+
+def _without_unplanned_refs(
+    kind_plan: KindPlan,
+    adapter: Adapter,
+    desired: Sequence[DesiredItem],
+    plans: Mapping[str, KindPlan],
+    changing: frozenset[str],
+) -> None:
+    """Leave out the changes that refer to an item of a kind not planned in this run whose
+    live object does not exist (a calendar in a group that is not created by ``--kind
+    calendars``): the reference could not be sent."""
+    by_key = {want.key: want for want in desired}
+    kept = []
+    for change in kind_plan.changes:
+        want = by_key.get(change.key) if change.after is not None else None
+        missing = [
+            ref
+            for ref in (want.refs if want else ())
+            if ref.kind not in changing
+            and ref.kind in plans
+            and ref.key not in plans[ref.kind].matched
+        ]
+        if missing:
+            ref = missing[0]
+            kind_plan.warnings.append(
+                f"{adapter.singular} {change.key!r} is not planned: its {ref.field} {ref.key!r} "
+                f"({ref.kind}) does not exist yet and {ref.kind} are not changed in this run "
+                "(--kind/--exclude-kind)"
+            )
+            continue
+        kept.append(change)
+    kind_plan.changes = kept
+
+
 def plan_location(
     name: str,
     location_id: str,
@@ -429,18 +478,27 @@ def plan_location(
     prune: frozenset[str] = frozenset(),
     api_calls: int = 0,
     policy: Policy | None = None,
+    planned: Collection[str] | None = None,
 ) -> LocationPlan:
     """Plan one location. ``adapters`` are in dependency order; only their kinds are planned, and
     a nested kind is planned inside its parent kind, which must be among them.
+
+    ``planned`` (``--kind``/``--exclude-kind``): the kinds that may change; the other kinds of
+    ``adapters`` are only matched, to place children in their parents and resolve references
+    (never created, updated or deleted, and their unmanaged objects are not listed). A change
+    that needs such a kind to change first (a price of a product not created yet, a calendar in
+    a group not created yet) is left out, with a warning.
 
     ``policy`` (ignore, protect, prune) wins over ``prune`` when given.
     """
     if policy is not None:
         prune = policy.prune
     policy = policy or Policy()
+    changing = frozenset(a.kind for a in adapters if planned is None or a.kind in planned)
     existing = sum(
         1
         for adapter in adapters
+        if adapter.kind in changing
         for item in live.get(adapter.kind, ())
         if not policy.ignores(item.ident)
     )
@@ -453,12 +511,13 @@ def plan_location(
     singulars = {a.kind: a.singular for a in adapters}
     for adapter in adapters:
         parent = adapter.parent_kind
+        pruned = adapter.kind in prune and adapter.kind in changing
         if parent is None:
             kind_plan = plan_kind(
                 adapter,
                 desired.get(adapter.kind, ()),
                 live.get(adapter.kind, ()),
-                prune=adapter.kind in prune,
+                prune=pruned,
                 policy=policy,
             )
         elif parent in plans:
@@ -467,13 +526,18 @@ def plan_location(
                 plans[parent],
                 desired.get(adapter.kind, ()),
                 live.get(adapter.kind, ()),
-                prune=adapter.kind in prune,
+                prune=pruned,
                 policy=policy,
                 parent_singular=singulars[parent],
             )
         else:
             raise ValueError(f"{adapter.kind} is planned inside {parent}, which is not planned")
         plans[adapter.kind] = kind_plan
+        if adapter.kind not in changing:
+            bindings.update(kind_plan.bindings)
+            _only_matched(kind_plan, adapter.singular)
+            continue
+        _without_unplanned_refs(kind_plan, adapter, desired.get(adapter.kind, ()), plans, changing)
         kind_plan.changes.sort(key=lambda c: (_ACTION_ORDER[c.action], c.key))
         changes.extend(kind_plan.changes)
         if kind_plan.unmanaged:

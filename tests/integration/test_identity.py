@@ -346,3 +346,78 @@ def test_4_gathering_links_keeps_protect_and_renamed_from(shop: Project) -> None
     [link] = gather(project, load_all(project))["customMenuLinks"]
     assert (link.key, link.protect, link.renamed_from) == ("Support", True, "Help")
     assert link.fields["locations"] == [LOC]
+
+
+# -- 8. --kind restricts what is planned and applied --------------------------------------------
+
+
+def test_8_kind_prices_never_changes_products(shop: Project) -> None:
+    [kept, old] = shop.seed(
+        {
+            "products": [
+                {"name": "Cleaning", "productType": "SERVICE", "description": "old"},
+                {"name": "Retired", "productType": "SERVICE"},
+            ]
+        }
+    )[f"{LOC}/products"]
+    shop.seed({"prices": [{"product": old, "name": "Single", "amount": 5}]})
+    shop.configure("prune: [products, prices]")
+    shop.bundle(
+        "products:\n  - name: Cleaning\n    productType: SERVICE\n    description: new\n"
+        "    prices:\n      - {name: Single, type: one_time, currency: USD, amount: 80}\n"
+        "  - name: Whitening\n    productType: SERVICE\n"
+        "    prices:\n      - {name: Single, type: one_time, currency: USD, amount: 150}\n"
+    )
+    data = shop.plan("--kind", "prices")
+    location = data["locations"][0]
+    # not the product update, the new product, the pruned product or its price
+    assert [(c["action"], c["kind"], c["key"]) for c in location["changes"]] == [
+        ("create", "prices", "Cleaning/Single")
+    ]
+    assert any(
+        "1 prices of product 'Whitening' are not planned: its product is not changed in this run"
+        in w
+        for w in location["warnings"]
+    )
+    assert shop.apply("--kind", "prices").exit_code == 0
+    products = {p["name"]: p for p in shop.objects("products")}
+    assert sorted(products) == ["Cleaning", "Retired"]
+    assert products["Cleaning"]["description"] == "old"
+    assert {(p["product"], p["name"]) for p in shop.objects("prices")} == {
+        (kept, "Single"),
+        (old, "Single"),
+    }
+
+
+def test_8_kind_calendars_does_not_plan_calendar_groups(shop: Project) -> None:
+    shop.seed({"calendarGroups": [{"name": "Old", "slug": "old", "description": "x"}]})
+    shop.configure("prune: [calendarGroups]")
+    shop.bundle(
+        "calendarGroups:\n  - {name: General, slug: general, description: Everything}\n"
+        "calendars:\n  - {name: Cleaning, slug: cleaning, calendarType: event, group: general}\n"
+        "  - {name: Exam, slug: exam, calendarType: event}\n"
+    )
+    location = shop.plan("--kind", "calendars")["locations"][0]
+    assert [(c["action"], c["key"]) for c in location["changes"]] == [("create", "exam")]
+    assert any(
+        "calendar 'cleaning' is not planned: its group 'general' (calendarGroups) does not exist"
+        in w
+        for w in location["warnings"]
+    )
+    assert shop.apply("--kind", "calendars").exit_code == 0
+    assert names(shop.objects("calendarGroups")) == ["Old"]
+    assert names(shop.objects("calendars")) == ["Exam"]
+
+
+def test_8_a_saved_plan_of_one_kind_applies_that_kind_only(shop: Project) -> None:
+    shop.seed({"products": [{"name": "Retired", "productType": "SERVICE"}]})
+    shop.configure("prune: [products]")
+    shop.bundle(
+        "tags: [{name: vip}]\nproducts:\n  - name: Cleaning\n    productType: SERVICE\n"
+        "    prices:\n      - {name: Single, type: one_time, currency: USD, amount: 80}\n"
+    )
+    out = shop.root / "prices.plan.json"
+    assert shop.run("plan", "--sandbox", "--kind", "prices", "--out", str(out)).exit_code == 0
+    result = shop.run("apply", "--sandbox", "--auto-approve", str(out))
+    assert result.exit_code == 0, result.output
+    assert names(shop.objects("products")) == ["Retired"] and shop.objects("tags") == []
