@@ -78,6 +78,19 @@ class Change:
 
 
 @dataclass(frozen=True)
+class Unmanaged:
+    """A live object no item declares and no pruning deletes: left alone, named in the plan."""
+
+    kind: str
+    key: str
+    name: str  # what users see: the name, ``Parent name/child name`` for nested kinds
+    id: str
+
+    def to_data(self) -> dict[str, Any]:
+        return {"kind": self.kind, "key": self.key, "name": self.name, "id": self.id}
+
+
+@dataclass(frozen=True)
 class LocationPlan:
     """The plan of one location, or why it could not be planned."""
 
@@ -96,6 +109,8 @@ class LocationPlan:
     desired_digest: str = ""
     # facts about items without a change, e.g. write-only fields that could not be compared
     notes: tuple[str, ...] = ()
+    unmanaged_objects: tuple[Unmanaged, ...] = ()  # by name (``unmanaged`` counts them)
+    hints: tuple[str, ...] = ()  # suggestions, e.g. a create that looks like a rename
     # kinds not read for this plan: nothing declares them and policy.prune does not name them
     not_read: tuple[str, ...] = ()
 
@@ -116,6 +131,8 @@ class LocationPlan:
             "error": self.error,
             "changes": [c.to_data() for c in self.changes],
             "unmanaged": dict(self.unmanaged),
+            "unmanaged_objects": [u.to_data() for u in self.unmanaged_objects],
+            "hints": list(self.hints),
             "warnings": list(self.warnings),
             "notes": list(self.notes),
             "summary": self.counts(),

@@ -15,14 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from typing import Any
 
-from deepdiff import DeepDiff
-from pydantic import TypeAdapter, ValidationError
-
-from ghlops.models.base import ResourceSpec
-from ghlops.plan.changes import Action, Change, FieldDiff, LocationPlan, frozen
+from ghlops.plan.changes import Action, Change, FieldDiff, LocationPlan, Unmanaged, frozen
+from ghlops.plan.compare import diff_item, rename_hints, unknown_values
 from ghlops.plan.fingerprint import desired_digest, live_digests
 from ghlops.plan.policy import Policy
 from ghlops.resources.base import Adapter, DesiredItem, LiveItem
@@ -34,35 +30,6 @@ _ACTION_ORDER = {
     Action.CREATE: 3,
     Action.MANUAL: 4,
 }
-
-
-def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def values_equal(desired: Any, live: Any) -> bool:
-    """Equality as the API sees it: 1 == 1.0, None == missing; order of lists matters."""
-    if desired is None or live is None:
-        return desired is None and live is None
-    if type(desired) is type(live) and desired == live:
-        return True  # the common case, without DeepDiff's cost
-    if _number(desired) and _number(live):
-        return bool(desired == live)
-    if isinstance(desired, str | bool | int | float) or isinstance(live, str | bool | int | float):
-        return False  # scalars of different values or kinds
-    return not DeepDiff(desired, live, ignore_numeric_type_changes=True)
-
-
-def diff_item(adapter: Adapter, desired: DesiredItem, live: LiveItem) -> tuple[FieldDiff, ...]:
-    diffs = []
-    for name in adapter.compare_fields:
-        if name not in desired.fields or name in adapter.write_only_fields:
-            continue
-        after = desired.fields[name]
-        before = live.fields.get(name)
-        if not values_equal(after, before):
-            diffs.append(FieldDiff(name, before, after))
-    return tuple(diffs)
 
 
 def _find_match(
@@ -117,7 +84,18 @@ class KindPlan:
     replaced: set[str] = field(default_factory=set)
     created: set[str] = field(default_factory=set)
     untouched: dict[str, str] = field(default_factory=dict)
-    deleted: set[str] = field(default_factory=set)  # ids of live objects deleted
+    deleted: dict[str, LiveItem] = field(default_factory=dict)  # live objects deleted, by id
+    hints: list[str] = field(default_factory=list)  # e.g. a create that looks like a rename
+
+    def absorb(self, other: KindPlan) -> None:
+        """Add the changes and findings of ``other`` (one parent's children) to this plan."""
+        self.changes += other.changes
+        self.unmanaged += other.unmanaged
+        self.warnings += other.warnings
+        self.notes += other.notes
+        self.hints += other.hints
+        self.bindings.update(other.bindings)
+        self.deleted.update(other.deleted)
 
 
 def _protected(policy: Policy, want: DesiredItem | None, live: LiveItem) -> bool:
@@ -244,7 +222,7 @@ def plan_kind(
         if item.id in claimed or item.id in untouchable or item.id in ignored:
             continue
         if prune:
-            result.deleted.add(item.id)
+            result.deleted[item.id] = item
             change(
                 Action.DELETE,
                 None,
@@ -261,6 +239,9 @@ def plan_kind(
         result.changes = [_as_manual(adapter, c, desired, live) for c in result.changes]
         result.deleted.clear()
         result.replaced.clear()
+    elif result.created and result.unmanaged and adapter.renames:
+        creates = [want for want in desired if want.key in result.created]
+        result.hints += rename_hints(adapter, creates, result.unmanaged)
     return result
 
 
@@ -284,6 +265,7 @@ def plan_children(
     children of a parent left untouched are not planned, with a warning that says so.
     """
     result = KindPlan()
+    policy = policy or Policy()
     wanted: dict[str, list[DesiredItem]] = {}
     for want in desired:
         wanted.setdefault(want.parent or "", []).append(want)
@@ -291,8 +273,15 @@ def plan_children(
     for item in live:
         under.setdefault(item.parent_id or "", []).append(item)
 
+    def ignored(parent_id: str) -> str:
+        """The ignored children of a live parent, as the plan names them ("" when none)."""
+        names = [repr(c.ident.name) for c in under.get(parent_id, []) if policy.ignores(c.ident)]
+        return ", ".join(names)
+
     def cascade(items: Sequence[LiveItem], why: str) -> None:
         for item in items:
+            if policy.ignores(item.ident):
+                continue  # never deleted by ghlops (its parent is kept or refused, see below)
             made = _change(
                 adapter,
                 Action.DELETE,
@@ -303,10 +292,8 @@ def plan_children(
                 destructive=True,
                 reasons=(why, *adapter.delete_reasons(item)),
             )
-            result.changes.append(
-                replace(made, protected=_protected(policy or Policy(), None, item))
-            )
-            result.deleted.add(item.id)
+            result.changes.append(replace(made, protected=_protected(policy, None, item)))
+            result.deleted[item.id] = item
 
     def create(items: Sequence[DesiredItem]) -> None:
         for want in items:
@@ -316,25 +303,33 @@ def plan_children(
     for key, match in parents.matched.items():
         children = wanted.get(key, [])
         if key in parents.replaced:
+            names = ignored(match.id)
+            if names:  # a replace would destroy them with the parent: refused
+                why = (
+                    f"its {adapter.kind} {names} are ignored by policy.ignore and would be "
+                    "deleted with it"
+                )
+                parents.changes = [
+                    replace(c, protected=True, reasons=(*c.reasons, why))
+                    if c.id == match.id and c.action is Action.REPLACE
+                    else c
+                    for c in parents.changes
+                ]
             cascade(
                 under.get(match.id, []), f"its {parent_singular} {key!r} is deleted or replaced"
             )
             create(children)
             continue
-        kind_plan = plan_kind(
-            adapter,
-            children,
-            under.get(match.id, []),
-            prune=prune,
-            policy=policy,
-            parent_id=match.id,
+        result.absorb(
+            plan_kind(
+                adapter,
+                children,
+                under.get(match.id, []),
+                prune=prune,
+                policy=policy,
+                parent_id=match.id,
+            )
         )
-        result.changes += kind_plan.changes
-        result.unmanaged += kind_plan.unmanaged
-        result.warnings += kind_plan.warnings
-        result.notes += kind_plan.notes
-        result.bindings.update(kind_plan.bindings)
-        result.deleted |= kind_plan.deleted
     for key in parents.created:
         create(wanted.get(key, []))
     for key, why in parents.untouched.items():
@@ -344,35 +339,23 @@ def plan_children(
                 f"{len(children)} {adapter.kind} of {parent_singular} {key!r} are not planned: "
                 f"{why}; the rest of the location is planned as usual"
             )
-    for parent_id in parents.deleted:
-        gone = next((c.key for c in parents.changes if c.id == parent_id), parent_id)
-        cascade(under.get(parent_id, []), f"its {parent_singular} {gone!r} is deleted or replaced")
+    for parent_id, parent in list(parents.deleted.items()):
+        names = ignored(parent_id)
+        if names:  # pruning the parent would delete them: the parent is left alone
+            del parents.deleted[parent_id]
+            parents.changes = [c for c in parents.changes if c.id != parent_id]
+            parents.unmanaged.append(parent)
+            result.warnings.append(
+                f"{parent_singular} {parent.key!r} is not pruned: its {adapter.kind} {names} "
+                "are ignored by policy.ignore, and deleting it would delete them"
+            )
+            continue
+        cascade(
+            under.get(parent_id, []), f"its {parent_singular} {parent.key!r} is deleted or replaced"
+        )
     if not adapter.writable:
         result.changes = [_as_manual(adapter, c, desired, live) for c in result.changes]
     return result
-
-
-@lru_cache(maxsize=256)
-def _field_type(model: type[ResourceSpec], name: str) -> TypeAdapter[Any] | None:
-    info = model.model_fields.get(name)
-    if info is None or info.annotation is None:
-        return None
-    return TypeAdapter(info.annotation)
-
-
-def unknown_values(adapter: Adapter, live: LiveItem, names: Sequence[str]) -> list[str]:
-    """Fields among ``names`` whose live value the manifest model would reject (an enum value
-    ghlops does not know, a wrong type)."""
-    unknown = []
-    for name in names:
-        field_type = _field_type(adapter.model, name)
-        if field_type is None or live.fields.get(name) is None:
-            continue
-        try:
-            field_type.validate_python(live.fields.get(name))
-        except ValidationError:
-            unknown.append(name)
-    return unknown
 
 
 def _change(
@@ -433,6 +416,7 @@ def _only_matched(kind_plan: KindPlan, singular: str) -> None:
     kind_plan.unmanaged.clear()
     kind_plan.warnings.clear()
     kind_plan.notes.clear()
+    kind_plan.hints.clear()
 
 
 def _without_unplanned_refs(
@@ -504,8 +488,10 @@ def plan_location(
     )
     changes: list[Change] = []
     unmanaged: dict[str, int] = {}
+    named: list[Unmanaged] = []
     warnings: list[str] = []
     notes: list[str] = []
+    hints: list[str] = []
     bindings: dict[str, str] = {}
     plans: dict[str, KindPlan] = {}
     singulars = {a.kind: a.singular for a in adapters}
@@ -538,12 +524,21 @@ def plan_location(
             _only_matched(kind_plan, adapter.singular)
             continue
         _without_unplanned_refs(kind_plan, adapter, desired.get(adapter.kind, ()), plans, changing)
+    for adapter in adapters:  # children may change their parents' plans: collected after all
+        kind_plan = plans[adapter.kind]
+        if adapter.kind not in changing:
+            continue
         kind_plan.changes.sort(key=lambda c: (_ACTION_ORDER[c.action], c.key))
         changes.extend(kind_plan.changes)
         if kind_plan.unmanaged:
             unmanaged[adapter.kind] = len(kind_plan.unmanaged)
+            named += [
+                Unmanaged(adapter.kind, item.key, item.ident.label, item.id)
+                for item in kind_plan.unmanaged
+            ]
         warnings.extend(kind_plan.warnings)
         notes.extend(kind_plan.notes)
+        hints.extend(kind_plan.hints)
         bindings.update(kind_plan.bindings)
     return LocationPlan(
         name,
@@ -565,4 +560,6 @@ def plan_location(
         desired_digest=desired_digest(desired),
         notes=tuple(notes),
         bindings=frozen(bindings) or {},
+        unmanaged_objects=tuple(named),
+        hints=tuple(hints),
     )

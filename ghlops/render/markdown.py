@@ -27,6 +27,7 @@ MAX_CHARS = 64_000  # GitHub's limit is 65,536; the rest is room for a sticky-co
 GROUP_MIN = 3  # an identical change in this many locations is shown once, with the locations
 MAX_VALUE = 300  # longer values are cut in the details (the plan file has them whole)
 MAX_NAMES = 20  # location names listed in one cell
+MAX_UNMANAGED = 50  # unmanaged objects named per location
 COLLAPSE_QUIET = 20  # with more locations than this, rows with nothing to report become one
 WARN = "⚠️"
 FAIL = "❌"
@@ -238,6 +239,7 @@ class _Renderer:
             self.shared_section(),
             self.location_section(),
             self.notes_section(),
+            self.unmanaged_section(),
         ]
 
     # -- title and summary table --
@@ -483,6 +485,31 @@ class _Renderer:
             trim=lambda i, room: block(locs[i], room),
         )
 
+    # -- unmanaged objects --
+
+    def unmanaged_section(self) -> _Section:
+        """Per location, the live objects left alone, by name, in a collapsed list."""
+        blocks = []
+        for loc in self.plan.all:
+            objects = loc.unmanaged_objects
+            if not objects:
+                continue
+            items = "".join(
+                f"- {singular(o.kind)} {_code(self.text(o.name))}\n"
+                for o in objects[:MAX_UNMANAGED]
+            )
+            if len(objects) > MAX_UNMANAGED:
+                items += f"- _… and {len(objects) - MAX_UNMANAGED} more_\n"
+            blocks.append(
+                f"<details><summary>{self._label(loc)} — {len(objects)} unmanaged</summary>\n\n"
+                f"{items}\n</details>\n"
+            )
+        return _Section(
+            "### Unmanaged objects\n\nLive only, left alone; `policy.prune` would delete them.\n\n",
+            blocks,
+            lambda n: f"_… {_plural(n, 'more location')} with unmanaged objects._\n",
+        )
+
     # -- warnings and notes --
 
     def notes_section(self) -> _Section:
@@ -492,8 +519,10 @@ class _Renderer:
                 groups.setdefault(("warning", warning), []).append(self._label(loc))
             for note in loc.notes:
                 groups.setdefault(("note", note), []).append(self._label(loc))
+            for hint in loc.hints:
+                groups.setdefault(("hint", hint), []).append(self._label(loc))
         blocks = [
-            f"- {'**warning**' if kind == 'warning' else 'note'} · {', '.join(names[:MAX_NAMES])}"
+            f"- {'**warning**' if kind == 'warning' else kind} · {', '.join(names[:MAX_NAMES])}"
             + (f" and {len(names) - MAX_NAMES} more" if len(names) > MAX_NAMES else "")
             + f": {_prose(self.text(text))}\n"
             for (kind, text), names in sorted(groups.items(), key=lambda g: g[0][0] != "warning")

@@ -74,6 +74,9 @@ def summary_line(counts: Mapping[str, int]) -> str:
     return "Plan: " + ", ".join(parts) + "."
 
 
+UNMANAGED_NAMES = 20  # unmanaged objects named per location, then counted
+
+
 def render_location(loc: LocationPlan, *, color: bool = False, agency: bool = False) -> list[str]:
     title = f"Agency {loc.location_id}" if agency else f"Location {loc.name} ({loc.location_id})"
     lines = [_paint(title, "1", color)]
@@ -88,6 +91,15 @@ def render_location(loc: LocationPlan, *, color: bool = False, agency: bool = Fa
         lines += render_change(change, color=color)
     for note in loc.notes:
         lines.append(f"  note: {note}")
+    for hint in loc.hints:
+        lines.append(f"  hint: {hint}")
+    for obj in loc.unmanaged_objects[:UNMANAGED_NAMES]:
+        lines.append(
+            f"  ? {singular(obj.kind)} {fmt_value(obj.name)} (unmanaged: prune would delete it)"
+        )
+    if len(loc.unmanaged_objects) > UNMANAGED_NAMES:
+        more = len(loc.unmanaged_objects) - UNMANAGED_NAMES
+        lines.append(f"  ? … and {more} more (--json lists every unmanaged object)")
     if loc.unmanaged:
         detail = ", ".join(f"{k} {n}" for k, n in loc.unmanaged.items())
         total = sum(loc.unmanaged.values())
@@ -199,7 +211,8 @@ def render_plan(plan: Plan, *, color: bool = False, expand: bool = False) -> str
     fleet = len(plan.locations) > 1 and not expand
     for loc in plan.locations:
         own = [c for c in loc.changes if id(c) not in grouped_ids]
-        if fleet and not own and not loc.error and not loc.warnings and not loc.notes:
+        quiet = not (own or loc.error or loc.warnings or loc.notes or loc.hints)
+        if fleet and quiet:
             if loc.changes:
                 only_grouped += 1
             else:

@@ -201,6 +201,7 @@ class Adapter(ABC):
     destroys_on_delete: ClassVar[str | None] = None
     scope: ClassVar[str] = "location"  # "agency": one object per agency, planned once
     rename_field: ClassVar[str] = "name"  # the field renamedFrom refers to
+    renames: ClassVar[bool] = True  # False: no name to rename (a redirect is its domain/path)
     # fields that are part of the identity besides the natural key (a custom field's model):
     # renamedFrom only matches a live object that agrees on them
     identity_fields: ClassVar[tuple[str, ...]] = ()

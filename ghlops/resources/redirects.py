@@ -41,6 +41,7 @@ class RedirectAdapter(Adapter):
     # Not in the PATCH body. A matched redirect's domain never differs (lower-cased on both
     # sides) and its path can differ only in letter case.
     immutable_fields = ("domain", "path")
+    renames = False  # no name: a redirect is its domain and path
 
     def match_keys(self, fields: Mapping[str, Any]) -> tuple[str, ...]:
         return (self.display_key(fields),)

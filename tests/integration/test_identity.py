@@ -421,3 +421,36 @@ def test_8_a_saved_plan_of_one_kind_applies_that_kind_only(shop: Project) -> Non
     result = shop.run("apply", "--sandbox", "--auto-approve", str(out))
     assert result.exit_code == 0, result.output
     assert names(shop.objects("products")) == ["Retired"] and shop.objects("tags") == []
+
+
+# -- plans name unmanaged objects, and suggest renamedFrom -------------------------------------
+
+
+def test_plans_name_unmanaged_objects_in_text_json_and_markdown(shop: Project) -> None:
+    shop.seed({"tags": [{"name": "reactivation"}, {"name": "vip"}]})
+    shop.bundle("tags: [{name: vip}]\n")
+    text = shop.run("plan", "--sandbox")
+    assert text.exit_code == 0, text.output
+    assert '  ? tag "reactivation" (unmanaged: prune would delete it)' in text.stdout
+    [obj] = shop.plan()["locations"][0]["unmanaged_objects"]
+    assert (obj["kind"], obj["key"], obj["name"]) == ("tags", "reactivation", "reactivation")
+    markdown = shop.run("plan", "--sandbox", "--markdown").stdout
+    assert "### Unmanaged objects" in markdown and "- tag `reactivation`" in markdown
+
+
+def test_a_create_that_looks_like_a_rename_suggests_renamed_from(shop: Project) -> None:
+    shop.seed({"customValues": [{"name": "Booking Link", "value": "https://book.example.com"}]})
+    shop.bundle(
+        "customValues:\n  - {name: Booking URL, value: 'https://book.example.com'}\n"
+        "  - {name: Brand, value: Acme}\n"
+    )
+    location = shop.plan()["locations"][0]
+    assert location["hints"] == [
+        'custom value "Booking URL" looks like a rename of the unmanaged custom value '
+        '"Booking Link": add renamedFrom: "Booking Link" to keep the object (and its id) instead '
+        "of creating a new one"
+    ]
+    assert (
+        '  hint: custom value "Booking URL" looks like a rename'
+        in shop.run("plan", "--sandbox").stdout
+    )

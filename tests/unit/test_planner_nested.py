@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from ghlops.models.base import ResourceSpec
 from ghlops.plan.changes import Action
 from ghlops.plan.planner import plan_location
-from ghlops.resources.base import Adapter, Ctx, DesiredItem, LiveItem
+from ghlops.resources.base import Adapter, Ctx, DesiredItem, Identity, LiveItem
 
 
 class Box(ResourceSpec):
@@ -51,9 +51,19 @@ class ItemAdapter(BoxAdapter):
         fields = {"name": name, "size": size}
         match = (f"name:{name}",)
         key = f"{parent}/{name}"
+        ident = Identity(self.kind, match, name, Identity("boxes", (f"name:{parent}",), parent))
         if item_id:
-            return LiveItem(self.kind, key, item_id, fields, match, parent=parent, parent_id=under)
-        return DesiredItem(self.kind, key, fields, match, parent=parent)
+            return LiveItem(
+                self.kind,
+                key,
+                item_id,
+                fields,
+                match,
+                parent=parent,
+                parent_id=under,
+                identity=ident,
+            )
+        return DesiredItem(self.kind, key, fields, match, parent=parent, identity=ident)
 
 
 class Pipes(BoxAdapter):
@@ -133,3 +143,24 @@ def test_read_only_kinds_give_manual_changes_with_steps() -> None:
     )
     assert plan.counts()["manual"] == 2 and plan.has_changes
     assert dict(plan.unmanaged) == {"pipes": 1}
+
+
+def test_a_parent_with_ignored_children_is_never_deleted_with_them() -> None:
+    from ghlops.plan.policy import Policy
+
+    live = {
+        "boxes": [box("old", 1, "B1"), box("a", 1, "B2")],
+        "items": [
+            items.child("old", "keep-me", 1, "I1", "B1"),
+            items.child("a", "keep-x", 1, "I2", "B2"),
+        ],
+    }
+    desired = {"boxes": [box("a", 2)], "items": []}
+    policy = Policy(prune=frozenset({"boxes"}), ignore={"items": ("keep-*",)})
+    plan = plan_location("l", "L" * 20, [boxes, items], desired, live, policy=policy)
+    # the pruned box is left alone (deleting it would delete an ignored item); the replaced
+    # one is refused (protected), and the ignored items are never deleted themselves
+    assert [(c.action, c.key, c.protected) for c in plan.changes] == [(Action.REPLACE, "a", True)]
+    assert "would be deleted with it" in plan.changes[0].reasons[-1]
+    assert any("box 'old' is not pruned: its items 'keep-me'" in w for w in plan.warnings)
+    assert [u.key for u in plan.unmanaged_objects] == ["old"]
