@@ -12,6 +12,8 @@ one-line messages and exit code 1. Anything else is a bug and is reported as suc
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -71,3 +73,15 @@ class ConfigError(GhlopsError):
 
 class PlanError(GhlopsError):
     """The planner or the applier refuses to go on."""
+
+
+def did_you_mean(name: str, known: Sequence[str]) -> str:
+    """``"; did you mean 'x'?"`` for the closest of ``known`` (case ignored), or ``""``."""
+    lowered = {k.lower(): k for k in known}
+    close = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.6)
+    return f"; did you mean '{lowered[close[0]]}'?" if close else ""
+
+
+def unknown_name_message(what: str, name: str, known: Sequence[str]) -> str:
+    """``unknown kind 'tag' (known: tags, ...); did you mean 'tags'?``"""
+    return f"unknown {what} {name!r} (known: {', '.join(known)}){did_you_mean(name, known)}"

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ghlops.cli.output import echo
-from ghlops.errors import ConfigError
+from ghlops.errors import ConfigError, unknown_name_message
 
 if TYPE_CHECKING:  # the CLI imports the engine lazily, so that --help starts fast
     from ghlops.engine import Target
@@ -61,7 +61,7 @@ class Selection:
         known = registry.kinds()
         for kind in (*self.kinds, *self.exclude_kinds):
             if kind not in known:
-                raise ConfigError(f"unknown kind {kind!r} (known: {', '.join(known)})")
+                raise ConfigError(unknown_name_message("kind", kind, known))
         wanted = set(self.kinds or known) - set(self.exclude_kinds)
         if not wanted:
             raise ConfigError("no kinds left to plan after --kind/--exclude-kind")

@@ -12,6 +12,7 @@ from ghlops.cli import (  # noqa: F401  (registers the commands)
     init_cmd,
     misc,
     plan_apply,
+    render_cmd,
     sandbox_cmd,
     saved,
 )

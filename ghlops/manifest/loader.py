@@ -270,6 +270,9 @@ class _Session:
                     (dynamic if result.templated or first_templated else static).append(duplicate)
             for kind, items in declared.items():
                 for key, (item, _) in items.items():
+                    earlier = merged[kind].get(key)
+                    if earlier is not None:
+                        item = replace(item, overrides=earlier.source)
                     merged[kind][key] = item
         _flatten_children(merged)
         dynamic += _identity_problems(merged)

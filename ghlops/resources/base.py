@@ -111,6 +111,8 @@ class DesiredItem:
     protect: bool = False  # any delete or replace of it is refused
     renamed_from: str | None = None  # previous name: match the live object by it
     identity: Identity | None = field(default=None, compare=False)  # set by the adapter
+    # where the item of an earlier bundle that this one overrides was declared (ghlops render)
+    overrides: SourcePos | None = field(default=None, compare=False)
 
     @property
     def ident(self) -> Identity:
@@ -131,6 +133,8 @@ class LiveItem:
     parent: str | None = None  # natural key of the parent object, for nested kinds
     parent_id: str | None = None  # the live id of the parent object, for nested kinds
     identity: Identity | None = field(default=None, compare=False)  # set by the adapter
+    # where the item of an earlier bundle that this one overrides was declared (ghlops render)
+    overrides: SourcePos | None = field(default=None, compare=False)
 
     @property
     def ident(self) -> Identity:
