@@ -78,8 +78,10 @@ COMMANDS = frozenset({"validate", "plan --sandbox", "apply --sandbox --auto-appr
 EXPECT_KEYS = frozenset({"category", "why", "kind", "command", "setup", "messages"})
 
 HEADER = re.compile(r"Error: (\d+) problems? in the manifests:")
-# a problem line: a relative path, a line number, a reason on the same line
-PROBLEM = re.compile(r"(?P<file>[^\s:/][^:]*):(?P<line>[1-9]\d*): (?P<reason>\S.*)")
+# a problem line: a relative path, a line number (and maybe a column), a reason on the same line
+PROBLEM = re.compile(
+    r"(?P<file>[^\s:/][^:]*):(?P<line>[1-9]\d*)(?::(?P<column>[1-9]\d*))?: (?P<reason>\S.*)"
+)
 
 
 @dataclass(frozen=True)

@@ -156,16 +156,62 @@ class _Loader(yaml.SafeLoader):
             self._depth -= 1
 
 
-def _yaml_error_message(exc: MarkedYAMLError) -> str:
+def _quoted(value: str) -> str:
+    if '"' not in value:
+        return f'"{value}"'
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _yaml_error_message(
+    exc: MarkedYAMLError, line_text: str = "", column: int = 0, *, example: bool = True
+) -> str:
+    """A one-line message for a YAML syntax error, with a hint for the common mistakes.
+
+    ``line_text`` is the line the error was found on and ``column`` its 0-based column there;
+    ``example`` shows the line fixed (not for text rendered from a template: the user wrote
+    something else).
+    """
     problem = (exc.problem or "").strip()
     context = (exc.context or "").strip()
     if problem == "but found another document":
         return "invalid YAML: more than one document in the file ('---'); use one per file"
+    if "'\\t'" in problem:
+        return "invalid YAML: a tab character; indent with spaces, not tabs"
+    if problem == "mapping values are not allowed here":
+        before = line_text[:column]
+        key, sep, value = line_text.strip().removeprefix("- ").partition(": ")
+        if ": " in before or before.rstrip().endswith(":"):
+            if sep and value and example:
+                return (
+                    "invalid YAML: a value holds ': ' (a colon and a space); quote it: "
+                    f"{key}: {_quoted(value.strip())}"
+                )
+            return "invalid YAML: a value holds ': ' (a colon and a space); quote it"
+        return (
+            "invalid YAML: bad indentation: this key is indented deeper than the keys above it; "
+            "line it up with them"
+        )
+    if problem.startswith("expected <block end>, but found"):
+        found = problem.rsplit("found", 1)[1].strip()
+        if found in ("'-'", "'<block sequence start>'"):
+            what = "this list item ('-') does not line up with the items above it"
+        elif found in ("'<block mapping start>'", "'?'", "'<scalar>'"):
+            what = "this key does not line up with the keys above it"
+        else:
+            what = "this line does not line up with the lines above it"
+        return f"invalid YAML: bad indentation: {what}"
+    if _at_end(problem) and "quoted scalar" in context:
+        return "invalid YAML: a quoted value is never closed; end it with the same quote"
+    if problem.startswith(("expected ',' or ']'", "expected ',' or '}'")):
+        bracket = "]" if "]" in problem else "}"
+        opening = "[" if bracket == "]" else "{"
+        return (
+            f"invalid YAML: a '{opening}' is never closed, or a value in it holds ': '; "
+            f"close it with '{bracket}' or quote the value"
+        )
     text = f"invalid YAML: {problem or context or 'syntax error'}"
     if problem and context:
         text += f" ({context})"
-    if "'\\t'" in problem:
-        text += "; indent with spaces, not tabs"
     return " ".join(text.split())
 
 
@@ -287,8 +333,17 @@ def parse_yaml(
             mark = exc.problem_mark or exc.context_mark
             if exc.context_mark is not None and _at_end(exc.problem):
                 mark = exc.context_mark  # an unclosed string or list: where it starts, not the end
-            line = mapper(mark.line + 1) if mark is not None else None
-            return None, [Problem(SourcePos(file, line), _yaml_error_message(exc))]
+            if mark is None:
+                return None, [Problem(SourcePos(file), _yaml_error_message(exc))]
+            lines = text.splitlines()
+            line_text = lines[mark.line] if mark.line < len(lines) else ""
+            message = _yaml_error_message(exc, line_text, mark.column, example=map_line is None)
+            column = mark.column + 1
+            if "bad indentation" in message:  # point at the line's first character
+                column = len(line_text) - len(line_text.lstrip(" ")) + 1
+            # the column is the user's only where the text is theirs (not rendered by a template)
+            column_shown = column if map_line is None else None
+            return None, [Problem(SourcePos(file, mapper(mark.line + 1), column_shown), message)]
         except ReaderError as exc:
             line = mapper(text.count("\n", 0, max(exc.position, 0)) + 1)
             char = exc.character if isinstance(exc.character, int) else 0

@@ -85,28 +85,28 @@ def test_an_unexpected_character_is_not_given_a_file_offset() -> None:
     [
         (
             'tags:\n  - name: vip\n  - name: "new\n  - name: old\n',
-            3,
-            "found unexpected end of stream (while scanning a quoted scalar)",
+            "3:11",
+            "a quoted value is never closed; end it with the same quote",
         ),
         (
             "tags:\n  - name: vip\n  - name: 'new\n\n\n",
-            3,
-            "found unexpected end of stream (while scanning a quoted scalar)",
+            "3:11",
+            "a quoted value is never closed; end it with the same quote",
         ),
         (
             "a: 1\nb: [1,\n  2\n",
-            2,
-            "expected ',' or ']', but got '<stream end>' (while parsing a flow sequence)",
+            "2:4",
+            "a '[' is never closed, or a value in it holds ': '; close it with ']' or quote the value",
         ),
         (
             "a: 1\nb: {c: 1\n\n",
-            2,
-            "expected ',' or '}', but got '<stream end>' (while parsing a flow mapping)",
+            "2:4",
+            "a '{' is never closed, or a value in it holds ': '; close it with '}' or quote the value",
         ),
     ],
 )
 def test_something_never_closed_is_reported_where_it_starts(
-    text: str, line: int, message: str
+    text: str, line: str, message: str
 ) -> None:
     document, problems = parse_yaml(text, "x.yaml")
     assert document is None
@@ -116,7 +116,63 @@ def test_something_never_closed_is_reported_where_it_starts(
 def test_errors_inside_the_text_keep_their_own_line() -> None:
     _, problems = parse_yaml("tags:\n  - name: [vip\n  - name: x\n", "x.yaml")
     assert [str(p) for p in problems] == [
-        "x.yaml:3: invalid YAML: expected ',' or ']', but got ':' (while parsing a flow sequence)"
+        "x.yaml:3:9: invalid YAML: a '[' is never closed, or a value in it holds ': '; "
+        "close it with ']' or quote the value"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (  # a key deeper than its siblings
+            "customValues:\n  - name: a\n     value: b\n",
+            "x.yaml:3:6: invalid YAML: bad indentation: this key is indented deeper than the keys "
+            "above it; line it up with them",
+        ),
+        (  # a key shallower than its siblings
+            "customValues:\n  - name: a\n   value: b\n",
+            "x.yaml:3:4: invalid YAML: bad indentation: this key does not line up with the keys "
+            "above it",
+        ),
+        (  # a list item out of line (the parser's "expected <block end>, but found '?'" kin)
+            "tags:\n  - name: vip\n   - name: x\n",
+            "x.yaml:3:4: invalid YAML: bad indentation: this list item ('-') does not line up with "
+            "the items above it",
+        ),
+        (
+            "tags:\n  - name: vip\n  ? x\n",
+            "x.yaml:3:3: invalid YAML: bad indentation: this key does not line up with the keys "
+            "above it",
+        ),
+        (  # a colon in a plain value
+            "customValues:\n  - name: a\n    value: Note: call us\n",
+            "x.yaml:3:16: invalid YAML: a value holds ': ' (a colon and a space); quote it: "
+            'value: "Note: call us"',
+        ),
+        (
+            'tags:\n  - name: a: "b"\n',
+            "x.yaml:2:12: invalid YAML: a value holds ': ' (a colon and a space); quote it: "
+            "name: 'a: \"b\"'",
+        ),
+        (  # tabs
+            "tags:\n\t- name: a\n",
+            "x.yaml:2:1: invalid YAML: a tab character; indent with spaces, not tabs",
+        ),
+    ],
+    ids=["deeper", "shallower", "list-item", "question", "colon", "colon-quotes", "tab"],
+)
+def test_yaml_mistakes_get_line_column_and_a_hint(text: str, problem: str) -> None:
+    document, problems = parse_yaml(text, "x.yaml")
+    assert document is None
+    assert [str(p) for p in problems] == [problem]
+
+
+def test_rendered_text_gets_no_column_and_no_example() -> None:
+    _, problems = parse_yaml(
+        "customValues:\n  - name: a\n    value: x: y\n", "x.yaml", lambda line: line + 10
+    )
+    assert [str(p) for p in problems] == [
+        "x.yaml:13: invalid YAML: a value holds ': ' (a colon and a space); quote it"
     ]
 
 

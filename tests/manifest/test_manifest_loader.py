@@ -350,15 +350,14 @@ def test_yaml_problems(make_project: MakeProject) -> None:
         }
     )
     assert load_errors(root) == [
-        "bundles/base/docs.yaml:2: invalid YAML: more than one document in the file ('---'); "
+        "bundles/base/docs.yaml:2:1: invalid YAML: more than one document in the file ('---'); "
         "use one per file",
         "bundles/base/dupkey.yaml:3: duplicate key 'name' (first at line 2)",
         "bundles/base/merge.yaml:2: YAML merge keys ('<<') are not supported; "
         "use template variables",
-        "bundles/base/syntax.yaml:3: invalid YAML: expected ',' or ']', but got ':' "
-        "(while parsing a flow sequence)",
-        "bundles/base/tab.yaml:2: invalid YAML: found character '\\t' that cannot start any "
-        "token (while scanning for the next token); indent with spaces, not tabs",
+        "bundles/base/syntax.yaml:3:9: invalid YAML: a '[' is never closed, or a value in it "
+        "holds ': '; close it with ']' or quote the value",
+        "bundles/base/tab.yaml:2:1: invalid YAML: a tab character; indent with spaces, not tabs",
         "bundles/base/tag.yaml:2: unsupported YAML tag '!!python/name:os.system'",
     ]
 
@@ -512,8 +511,8 @@ def test_template_syntax_and_runtime_errors(make_project: MakeProject) -> None:
         "'int' and 'str' (location downtown)",
         "bundles/base/syntax.yaml:3: template syntax error: unexpected end of template, "
         "expected 'end of print statement'",
-        "bundles/base/yaml.yaml:2: invalid YAML: mapping values are not allowed here "
-        "(location downtown)",
+        "bundles/base/yaml.yaml:2: invalid YAML: a value holds ': ' (a colon and a space); "
+        "quote it (location downtown)",
     ]
 
 
@@ -565,8 +564,7 @@ def test_many_problems_in_many_files_are_reported_at_once(make_project: MakeProj
         "bundles/base/a.yaml:3: tags[1].name: Field required",
         "bundles/base/b.yaml:3: undefined template variable 'vars.nope'",
         "bundles/base/c.yaml:3: duplicate tag 'a' (first declared at bundles/base/c.yaml:2)",
-        "bundles/downtown/d.yaml:2: invalid YAML: found character '\\t' that cannot start any "
-        "token (while scanning for the next token); indent with spaces, not tabs",
+        "bundles/downtown/d.yaml:2:1: invalid YAML: a tab character; indent with spaces, not tabs",
     ]
 
 
