@@ -75,11 +75,17 @@ class PlanError(GhlopsError):
     """The planner or the applier refuses to go on."""
 
 
-def did_you_mean(name: str, known: Sequence[str]) -> str:
-    """``"; did you mean 'x'?"`` for the closest of ``known`` (case ignored), or ``""``."""
+def closest(name: str, known: Sequence[str]) -> str | None:
+    """The one of ``known`` that ``name`` most likely misspells (letter case ignored), if any."""
     lowered = {k.lower(): k for k in known}
     close = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.6)
-    return f"; did you mean '{lowered[close[0]]}'?" if close else ""
+    return lowered[close[0]] if close else None
+
+
+def did_you_mean(name: str, known: Sequence[str]) -> str:
+    """``"; did you mean 'x'?"`` for the closest of ``known``, or ``""``."""
+    match = closest(name, known)
+    return f"; did you mean '{match}'?" if match else ""
 
 
 def unknown_name_message(what: str, name: str, known: Sequence[str]) -> str:

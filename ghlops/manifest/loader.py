@@ -29,14 +29,13 @@ syntax errors, anything in a file without template tags) never carry one.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from ghlops.errors import ManifestError, Problem, SourcePos
+from ghlops.errors import ManifestError, Problem, SourcePos, did_you_mean
 from ghlops.manifest.bundles import BundleFile, expand_bundle
 from ghlops.manifest.project import LocationConfig, Project
 from ghlops.manifest.templating import (
@@ -67,6 +66,7 @@ class DesiredState:
 @dataclass
 class _FileResult:
     items: list[DesiredItem] = field(default_factory=list)
+    failed: Failed = field(default_factory=dict)  # see _items
     static: list[Problem] = field(default_factory=list)  # the same for every location
     dynamic: list[Problem] = field(default_factory=list)  # depends on the location rendered
     templated: bool = False
@@ -88,19 +88,26 @@ def _known_kinds() -> str:
 def _unknown_kind_message(kind: object) -> str:
     message = f"unknown resource kind {kind!r} (known: {_known_kinds()})"
     if isinstance(kind, str):
-        close = difflib.get_close_matches(kind, registry.bundle_kinds(), n=1)
-        if close:
-            message += f"; did you mean '{close[0]}'?"
+        message += did_you_mean(kind, registry.bundle_kinds())
     return message
 
 
-def _items(document: YamlDocument, file: str) -> tuple[list[DesiredItem], list[Problem]]:
-    """Validate a parsed bundle file into desired items."""
+Failed = dict[str, set[str]]
+"""Kind -> the text values of items that failed validation (what a reference may name)."""
+
+
+def _items(document: YamlDocument, file: str) -> tuple[list[DesiredItem], list[Problem], Failed]:
+    """Validate a parsed bundle file into desired items.
+
+    Also returns what the items that failed validation may be called, so that a reference to one
+    of them is not reported again as undeclared (one mistake, one message).
+    """
     data, positions = document.data, document.positions
     items: list[DesiredItem] = []
     problems: list[Problem] = []
+    failed: Failed = {}
     if data is None:
-        return items, problems
+        return items, problems, failed
     if not isinstance(data, dict):
         problems.append(
             Problem(
@@ -109,7 +116,7 @@ def _items(document: YamlDocument, file: str) -> tuple[list[DesiredItem], list[P
                 f"got {describe_type(data)}",
             )
         )
-        return items, problems
+        return items, problems, failed
     for kind, value in data.items():
         kind_pos = SourcePos(file, positions.line((kind,)))
         adapter = registry.ADAPTERS.get(kind) if isinstance(kind, str) else None
@@ -148,6 +155,7 @@ def _items(document: YamlDocument, file: str) -> tuple[list[DesiredItem], list[P
             try:
                 spec = adapter.model.model_validate(raw)
             except ValidationError as exc:
+                failed.setdefault(kind, set()).update(v for v in raw.values() if isinstance(v, str))
                 problems += validation_problems(
                     exc,
                     model=adapter.model,
@@ -164,8 +172,9 @@ def _items(document: YamlDocument, file: str) -> tuple[list[DesiredItem], list[P
                     item = replace(item, protect=spec.protect, renamed_from=spec.renamedFrom)
                 items.append(item)
             except (KeyError, TypeError, ValueError) as exc:
+                failed.setdefault(kind, set()).update(v for v in raw.values() if isinstance(v, str))
                 problems.append(Problem(item_pos, f"{label}: invalid {adapter.singular}: {exc}"))
-    return items, problems
+    return items, problems, failed
 
 
 class _Session:
@@ -214,7 +223,7 @@ class _Session:
                 result = _FileResult()
                 document, result.static = parse_yaml(source, rel)
                 if document is not None and not result.static:  # no cascades after YAML problems
-                    result.items, problems = _items(document, rel)
+                    result.items, problems, result.failed = _items(document, rel)
                     result.static += problems
                 self._plain[key] = result
             return self._plain[key]
@@ -232,7 +241,7 @@ class _Session:
             return result
         document, result.dynamic = parse_yaml(rendered.text, rel, rendered.template_line)
         if document is not None and not result.dynamic:
-            result.items, problems = _items(document, rel)
+            result.items, problems, result.failed = _items(document, rel)
             result.dynamic += problems
         return result
 
@@ -242,6 +251,7 @@ class _Session:
         templated: set[str] = set()
         merged: dict[str, dict[str, DesiredItem]] = {kind: {} for kind in registry.ADAPTERS}
         files: dict[str, None] = {}
+        failed: Failed = {}
         for entry, pos in location.bundle_entries():
             bundle_files, problems = self.expand(entry, pos)
             static += problems
@@ -251,6 +261,8 @@ class _Session:
             for bundle_file in bundle_files:
                 files.setdefault(bundle_file.rel)
                 result = self.file(bundle_file, location)
+                for kind, names in result.failed.items():
+                    failed.setdefault(kind, set()).update(names)
                 static += result.static
                 dynamic += result.dynamic
                 if result.templated:
@@ -277,7 +289,7 @@ class _Session:
         _flatten_children(merged)
         dynamic += _identity_problems(merged)
         dynamic += _ignored_problems(merged, self.project.policy)
-        dynamic += _reference_problems(merged)
+        dynamic += _reference_problems(merged, failed)
         state = None
         if not static and not dynamic:
             state = DesiredState(
@@ -342,13 +354,18 @@ def _ignored_problems(
     return problems
 
 
-def _reference_problems(merged: Mapping[str, Mapping[str, DesiredItem]]) -> list[Problem]:
-    """Every reference must name an item declared for the same location."""
+def _reference_problems(
+    merged: Mapping[str, Mapping[str, DesiredItem]], failed: Failed
+) -> list[Problem]:
+    """Every reference must name an item declared for the same location (an item that failed
+    validation has had its message already)."""
     problems = []
     for items in merged.values():
         for item in items.values():
             for ref in item.refs:
-                if ref.key not in merged.get(ref.kind, {}):
+                if ref.key not in merged.get(ref.kind, {}) and ref.key not in failed.get(
+                    ref.kind, set()
+                ):
                     singular = registry.ADAPTERS[item.kind].singular
                     problems.append(
                         Problem(

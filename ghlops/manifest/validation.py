@@ -9,7 +9,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from ghlops.errors import Problem, SourcePos
+from ghlops.errors import Problem, SourcePos, closest, did_you_mean
 from ghlops.manifest.yamlload import Positions, YamlPath, describe_type
 
 _MAX_REPR = 60
@@ -119,15 +119,28 @@ def validation_problems(
     line of the offending key when it exists, else at the nearest enclosing value.
     """
     problems: list[Problem] = []
-    for error in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    # a misspelt field name ('dataTyp') is one mistake: its "did you mean 'dataType'?" says it
+    # all, so the "dataType: Field required" it causes is not reported as well
+    misspelt: set[tuple[object, ...]] = set()
+    for error in errors:
         loc = tuple(error.get("loc", ()))
+        if error.get("type") == "extra_forbidden" and loc and isinstance(loc[-1], str):
+            match = closest(loc[-1], known_fields(model, loc[:-1]) or [])
+            if match:
+                misspelt.add((*loc[:-1], match))
+    for error in errors:
+        loc = tuple(error.get("loc", ()))
+        if error.get("type") == "missing" and loc in misspelt:
+            continue
         path, shown = _data_path(data, loc)
         where = format_loc(shown, label)
         kind = error.get("type", "")
         if kind == "extra_forbidden":
             fields = known_fields(model, loc[:-1])
             known = f" (known: {', '.join(fields)})" if fields else ""
-            message = f"unknown {noun}{known}"
+            hint = did_you_mean(loc[-1], fields) if fields and isinstance(loc[-1], str) else ""
+            message = f"unknown {noun}{known}{hint}"
         else:
             message = _MESSAGES.get(kind, str(error.get("msg", "invalid value")))
             got = error.get("input")

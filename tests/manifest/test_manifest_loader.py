@@ -332,7 +332,7 @@ def test_validation_problems_point_at_the_offending_key(make_project: MakeProjec
         "; quote the value to make it text",
         "bundles/base/x.yaml:11: customFields[2].textBoxListOptions[1].label: Field required",
         "bundles/base/x.yaml:11: customFields[2].textBoxListOptions[1].prefill: unknown field "
-        "(known: label, prefillValue)",
+        "(known: label, prefillValue); did you mean 'prefillValue'?",
         "bundles/base/x.yaml:14: customValues[0].value: Input should be a valid string "
         "(got True); quote the value to make it text",
     ]
@@ -560,8 +560,7 @@ def test_many_problems_in_many_files_are_reported_at_once(make_project: MakeProj
         ghlops=TWO_LOCATIONS,
     )
     assert load_errors(root) == [
-        "bundles/base/a.yaml:3: tags[1].nam: unknown field (known: name, protect, renamedFrom)",
-        "bundles/base/a.yaml:3: tags[1].name: Field required",
+        "bundles/base/a.yaml:3: tags[1].nam: unknown field (known: name, protect, renamedFrom); did you mean 'name'?",
         "bundles/base/b.yaml:3: undefined template variable 'vars.nope'",
         "bundles/base/c.yaml:3: duplicate tag 'a' (first declared at bundles/base/c.yaml:2)",
         "bundles/downtown/d.yaml:2:1: invalid YAML: a tab character; indent with spaces, not tabs",
