@@ -16,17 +16,18 @@ from __future__ import annotations
 import os
 import stat
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import httpx
 
 from ghlops.client import GhlClient, oauth
 from ghlops.client.errors import ApiError
-from ghlops.errors import ConfigError
+from ghlops.errors import ConfigError, Problem, SourcePos
 from ghlops.fileio import write_atomic
 from ghlops.manifest.project import AgencyConfig, LocationConfig
-from ghlops.settings import PLACEHOLDER_LOCATION_ID
+from ghlops.scaffold import default_token_env
+from ghlops.settings import PLACEHOLDER_LOCATION_ID, PROJECT_FILE
 
 
 class TokenBroker:
@@ -152,3 +153,62 @@ def read_token_file(path: Path, warn: Callable[[str], None] | None = None) -> st
     if not text:
         raise ConfigError(f"agency.oauth: refresh token file {path} is empty")
     return text
+
+
+def token_needs(
+    agency: AgencyConfig | None,
+    locations: Sequence[LocationConfig],
+    *,
+    agency_objects: bool = False,
+) -> tuple[dict[str, list[str]], list[Problem]]:
+    """What a live run of ``locations`` needs, read from ghlops.yaml only (no value is read).
+
+    Returns the environment variables to set, each with who needs it ("downtown", "agency"),
+    and a problem for each location (or the agency, when ``agency_objects`` are declared) that
+    has no way to get a token.
+    """
+    needs: dict[str, list[str]] = {}
+    problems: list[Problem] = []
+
+    def need(name: str, who: str) -> None:
+        users = needs.setdefault(name, [])
+        if who not in users:
+            users.append(who)
+
+    def oauth_needs(who: str) -> None:
+        assert agency is not None and agency.oauth is not None
+        need(agency.oauth.client_id_env, who)
+        need(agency.oauth.client_secret_env, who)
+
+    for location in locations:
+        where = location.pos or SourcePos(PROJECT_FILE)
+        if location.token_env:
+            need(location.token_env, location.name)
+        elif agency is not None and agency.oauth is not None:
+            oauth_needs(f"{location.name} (agency OAuth exchange)")
+        else:
+            problems.append(
+                Problem(
+                    where,
+                    f"location {location.name}: no way to get a token: add 'tokenEnv: "
+                    f"{default_token_env(location.name)}' (the variable holding its Private "
+                    "Integration Token), or agency.oauth to exchange the agency's token",
+                )
+            )
+    if agency_objects:
+        where = (agency.pos if agency else None) or SourcePos(PROJECT_FILE)
+        if agency is None:
+            pass  # the loader already says that agency objects need the agency section
+        elif agency.token_env and agency.oauth is None:
+            need(agency.token_env, "agency")
+        elif agency.oauth is not None:
+            oauth_needs("agency")
+        else:
+            problems.append(
+                Problem(
+                    where,
+                    "agency: custom menu links need an agency token: set agency.tokenEnv or "
+                    "agency.oauth",
+                )
+            )
+    return needs, problems

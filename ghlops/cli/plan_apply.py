@@ -157,12 +157,30 @@ def session_for(project: Project, options: RunOptions) -> Iterator[Session]:
 @click.pass_obj
 def validate(obj: Context, selection: Selection) -> None:
     """Load, render and validate every location's manifests, offline."""
+    from ghlops.errors import ManifestError
     from ghlops.manifest.project import load_project
+    from ghlops.settings import PLACEHOLDER_LOCATION_ID
+    from ghlops.tokens import token_needs
 
     project = load_project(obj.directory)
-    states, _agency = load_states(project, selection)
+    states, agency = load_states(project, selection)
+    locations = [s.location for s in states]
+    declared = bool(agency and any(agency.values()))
+    needs, problems = token_needs(project.agency, locations, agency_objects=declared)
+    if problems:
+        raise ManifestError(problems)
+    for location in locations:
+        if location.id == PLACEHOLDER_LOCATION_ID:
+            warn(
+                f"location {location.name} has the placeholder id {location.id} from ghlops "
+                "init: --sandbox works with it, a live plan refuses it"
+            )
     items = sum(len(v) for s in states for v in s.items.values())
     echo(f"OK: {len(states)} location(s), {items} item(s) valid.")
+    if needs:  # names only: validate never reads a token
+        echo("A live plan needs these environment variables:")
+        for name, users in needs.items():
+            echo(f"  {name}  ({', '.join(users)})")
 
 
 # -- plan --------------------------------------------------------------------------------------

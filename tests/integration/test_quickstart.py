@@ -90,7 +90,12 @@ def test_apply_asks_for_confirmation(ghlops: Runner) -> None:
 def test_validate_is_offline_and_counts(ghlops: Runner) -> None:
     result = ghlops("validate")
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == "OK: 2 location(s), 19 item(s) valid."
+    assert result.stdout == (
+        "OK: 2 location(s), 19 item(s) valid.\n"
+        "A live plan needs these environment variables:\n"
+        "  GHL_TOKEN_DOWNTOWN  (downtown)\n"
+        "  GHL_TOKEN_UPTOWN  (uptown)\n"
+    )
     assert not (ghlops.directory / ".ghlops").exists()
 
 
