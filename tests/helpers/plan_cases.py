@@ -238,7 +238,7 @@ class CannedApi:
 
 def desired_items(case: Case) -> dict[str, list[DesiredItem]]:
     """The case's desired items by kind, built by the manifest loader's item code."""
-    items, problems = _items(YamlDocument(case.bundle(), Positions()), "case.yaml")
+    items, problems, _failed = _items(YamlDocument(case.bundle(), Positions()), "case.yaml")
     assert not problems, [str(p) for p in problems]
     merged: dict[str, dict[str, DesiredItem]] = {kind: {} for kind in registry.kinds()}
     for item in items:

@@ -36,7 +36,7 @@ def test_seed_errors_are_clear(ghlops: Runner, tmp_path: Path) -> None:
     seed.write_text("locations: [\n")
     result = ghlops("sandbox", "seed", str(seed))
     assert result.exit_code == 1
-    assert "seed.yaml:2: invalid YAML" in result.stderr
+    assert "seed.yaml:2:1: invalid YAML" in result.stderr
     assert "Traceback" not in result.output
 
 
