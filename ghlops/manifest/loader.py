@@ -29,9 +29,13 @@ syntax errors, anything in a file without template tags) never carry one.
 
 from __future__ import annotations
 
+import copy
+import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -96,7 +100,45 @@ Failed = dict[str, set[str]]
 """Kind -> the text values of items that failed validation (what a reference may name)."""
 
 
-def _items(document: YamlDocument, file: str) -> tuple[list[DesiredItem], list[Problem], Failed]:
+_NUMBER_ERRORS = frozenset(
+    {"int_type", "float_type", "int_parsing", "float_parsing", "decimal_type"}
+)
+_NUMBER_TEXT = re.compile(r"\s*-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*")
+
+
+def _with_numbers(raw: dict[str, Any], exc: ValidationError) -> dict[str, Any] | None:
+    """``raw`` with the texts that number fields were given turned into numbers, or None.
+
+    In a templated file ``amount: "{{ vars.price }}"`` renders to the text "199": quoted, since
+    an unquoted ``{{ ... }}`` is not YAML. Such a text is read as the number it spells.
+    """
+    fixed = copy.deepcopy(raw)
+    changed = False
+    for error in exc.errors(include_url=False):
+        got = error.get("input")
+        if error.get("type") not in _NUMBER_ERRORS or not isinstance(got, str):
+            continue
+        if not _NUMBER_TEXT.fullmatch(got):
+            continue
+        number = float(got) if any(c in got for c in ".eE") else int(got)
+        if isinstance(number, float) and not math.isfinite(number):
+            continue
+        *parents, last = error.get("loc", ())
+        node: Any = fixed
+        try:
+            for part in parents:
+                node = node[part]
+            if node[last] == got:
+                node[last] = number
+                changed = True
+        except (KeyError, IndexError, TypeError):
+            continue
+    return fixed if changed else None
+
+
+def _items(
+    document: YamlDocument, file: str, *, templated: bool = False
+) -> tuple[list[DesiredItem], list[Problem], Failed]:
     """Validate a parsed bundle file into desired items.
 
     Also returns what the items that failed validation may be called, so that a reference to one
@@ -153,7 +195,13 @@ def _items(document: YamlDocument, file: str) -> tuple[list[DesiredItem], list[P
             if odd_keys:
                 continue
             try:
-                spec = adapter.model.model_validate(raw)
+                try:
+                    spec = adapter.model.model_validate(raw)
+                except ValidationError as first:
+                    numbers = _with_numbers(raw, first) if templated else None
+                    if numbers is None:
+                        raise
+                    spec = adapter.model.model_validate(numbers)
             except ValidationError as exc:
                 failed.setdefault(kind, set()).update(v for v in raw.values() if isinstance(v, str))
                 problems += validation_problems(
@@ -241,7 +289,7 @@ class _Session:
             return result
         document, result.dynamic = parse_yaml(rendered.text, rel, rendered.template_line)
         if document is not None and not result.dynamic:
-            result.items, problems, result.failed = _items(document, rel)
+            result.items, problems, result.failed = _items(document, rel, templated=True)
             result.dynamic += problems
         return result
 

@@ -43,6 +43,26 @@ def _drop_patterns(node: Any) -> Any:
     return node
 
 
+TEMPLATE_TEXT = {
+    "type": "string",
+    "pattern": "\\{\\{",
+    "description": 'A template that renders to a number, e.g. "{{ vars.price }}"',
+}
+
+
+def _templated_numbers(node: Any) -> Any:
+    """A number field may also hold a quoted template (``amount: "{{ vars.price }}"``): ghlops
+    reads the rendered text as a number, and editors must not flag it."""
+    if isinstance(node, list):
+        return [_templated_numbers(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    node = {k: _templated_numbers(v) for k, v in node.items()}
+    if node.get("type") in ("number", "integer"):
+        return {"anyOf": [node, TEMPLATE_TEXT]}
+    return node
+
+
 def bundle_schema() -> dict[str, Any]:
     defs: dict[str, Any] = {}
     properties: dict[str, Any] = {}
@@ -68,7 +88,7 @@ def bundle_schema() -> dict[str, Any]:
             "$defs": defs,
         }
     )
-    return schema
+    return dict(_templated_numbers(schema))
 
 
 _NUMERIC_BOUNDS = frozenset(
