@@ -10,6 +10,7 @@ from ghlops.models.product import Price, Product
 from ghlops.models.redirect import Redirect
 from ghlops.models.shipping import ShippingRate, ShippingZone
 from ghlops.models.tag import Tag
+from ghlops.models.trigger_link import TriggerLink
 
 __all__ = [
     "Calendar",
@@ -25,4 +26,5 @@ __all__ = [
     "ShippingRate",
     "ShippingZone",
     "Tag",
+    "TriggerLink",
 ]

@@ -18,6 +18,7 @@ from ghlops.resources.redirects import RedirectAdapter
 from ghlops.resources.shipping_rates import ShippingRateAdapter
 from ghlops.resources.shipping_zones import ShippingZoneAdapter
 from ghlops.resources.tags import TagAdapter
+from ghlops.resources.trigger_links import TriggerLinkAdapter
 
 _ADAPTERS: tuple[Adapter, ...] = (
     TagAdapter(),
@@ -26,6 +27,7 @@ _ADAPTERS: tuple[Adapter, ...] = (
     CalendarGroupAdapter(),  # before calendars, which refer to groups by slug
     CalendarAdapter(),
     RedirectAdapter(),
+    TriggerLinkAdapter(),
     PipelineAdapter(),
     ShippingZoneAdapter(),
     ShippingRateAdapter(),  # nested in shippingZones; after them

@@ -81,6 +81,8 @@ customMenuLinks:
 tags:
   - name: "yes"
   - name: "VIP: gold"
+triggerLinks:
+  - {name: "{{ vars.city }} offer", redirectTo: "https://smiledental.example/{{ vars.slug }}?a=1&b={% raw %}{{contact.id}}{% endraw %}"}
 """
 
 

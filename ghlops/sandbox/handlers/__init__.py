@@ -12,6 +12,7 @@ from ghlops.sandbox.handlers import (
     calendars,
     custom_menus,
     funnels,
+    links,
     locations,
     oauth,
     opportunities,
@@ -26,6 +27,7 @@ MODULES = (
     calendars,  # calendarGroups, calendars
     users,  # users (read-only; seeded)
     funnels,  # redirects
+    links,  # triggerLinks
     opportunities,  # pipelines (+ the v3 writes, extensions), opportunities
     custom_menus,  # customMenus (agency-level)
     oauth,  # token endpoints (no stored kinds)
