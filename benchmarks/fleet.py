@@ -305,7 +305,6 @@ def minimum_calls(m: Mix) -> dict[str, int]:
         "calendarGroups": 1,
         "calendars": 1,
         "redirects": pages(m.redirects),
-        "triggerLinks": 1,
         "pipelines": 1,
         "shippingZones": pages(m.zones),
         "shippingRates": m.zones * pages(m.rates_per_zone),
