@@ -16,8 +16,9 @@ def live_of(
     raw: Mapping[str, Any],
     key_fields: Mapping[str, Any] | None = None,
 ) -> LiveItem:
-    """The LiveItem of a live object whose compared ``fields`` are mapped already; its key and
-    match keys come from the adapter (from ``key_fields`` when they differ from ``fields``)."""
+    """The LiveItem of a live object whose compared ``fields`` are mapped already; its key,
+    match keys and identity come from the adapter (from ``key_fields`` when they differ from
+    ``fields``)."""
     keyed = fields if key_fields is None else key_fields
     return LiveItem(
         adapter.kind,
@@ -26,6 +27,7 @@ def live_of(
         fields,
         adapter.match_keys(keyed),
         raw,
+        identity=adapter.identify(keyed),
     )
 
 
