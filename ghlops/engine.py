@@ -226,7 +226,8 @@ def read_waves(adapters: Sequence[Adapter]) -> list[list[Adapter]]:
     """Adapters grouped so that each group only needs kinds read in earlier groups.
 
     A kind needs its ``parent_kind`` and its ``depends_on`` kinds (their live items map ids to
-    natural keys); kinds not selected for this run are not waited for.
+    natural keys), and waits for its ``read_after`` kinds when they are read too; kinds not
+    selected for this run are not waited for.
     """
     selected = {a.kind for a in adapters}
     done: set[str] = set()
@@ -238,7 +239,11 @@ def read_waves(adapters: Sequence[Adapter]) -> list[list[Adapter]]:
             for a in remaining
             if all(
                 dep in done or dep not in selected
-                for dep in (*a.depends_on, *((a.parent_kind,) if a.parent_kind else ()))
+                for dep in (
+                    *a.depends_on,
+                    *a.read_after,
+                    *((a.parent_kind,) if a.parent_kind else ()),
+                )
             )
         ]
         if not wave:  # pragma: no cover - a cycle is a programming error in the registry

@@ -7,6 +7,7 @@ from ghlops.models.custom_menu_link import CustomMenuLink
 from ghlops.models.custom_value import CustomValue
 from ghlops.models.pipeline import Pipeline
 from ghlops.models.product import Price, Product
+from ghlops.models.product_collection import CollectionSeo, ProductCollection
 from ghlops.models.redirect import Redirect
 from ghlops.models.shipping import ShippingRate, ShippingZone
 from ghlops.models.tag import Tag
@@ -15,12 +16,14 @@ from ghlops.models.trigger_link import TriggerLink
 __all__ = [
     "Calendar",
     "CalendarGroup",
+    "CollectionSeo",
     "CustomField",
     "CustomMenuLink",
     "CustomValue",
     "Pipeline",
     "Price",
     "Product",
+    "ProductCollection",
     "Redirect",
     "ResourceSpec",
     "ShippingRate",

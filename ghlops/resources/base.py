@@ -195,6 +195,9 @@ class Adapter(ABC):
     model: ClassVar[type[ResourceSpec]]  # the manifest item model (None-like for nested kinds)
     version: ClassVar[str | None]  # the API's Version header value
     depends_on: ClassVar[tuple[str, ...]] = ()  # kinds created before (and deleted after) this one
+    # kinds read before this one when a plan reads both (their live items spare a lookup), but
+    # not read for it: products use the collections read as their own kind, else look them up
+    read_after: ClassVar[tuple[str, ...]] = ()
     parent_kind: ClassVar[str | None] = None  # nested kinds: declared inside items of this kind
     compare_fields: ClassVar[tuple[str, ...]]  # fields whose difference makes an update
     immutable_fields: ClassVar[tuple[str, ...]] = ()  # a difference here makes a replace

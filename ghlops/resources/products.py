@@ -10,14 +10,18 @@ Identity: ``slug`` when the manifest gives one (a rename with the same slug upda
 and keeps its id), else ``name``. A live product answers to both its slug and its name, so a
 product declared by name also matches one whose slug GHL made up.
 
-Collections: ``collections: [summer]`` names product collections by slug. Collections are made in
-GHL and only referenced here: while reading live state for a plan, ghlops lists the location's
-collections (``GET /products/collections?altId=&altType=location``, every page) once, when a declared
-product names a collection, or declares ``collections`` and a live product has
+Collections: ``collections: [summer]`` names product collections by slug: collections declared in
+``productCollections`` (created before products, see product_collections.py) or made in GHL.
+While reading live state for a plan, collections read as their own kind (because they are
+declared or pruned) are read before products (``read_after``) and serve as the lookup; else the
+location's collections are listed once (``GET /products/collections``, every page) when a
+declared product names a collection, or declares ``collections`` and a live product has
 ``collectionIds`` (an export: when a live product has ``collectionIds``). Live ids become slugs
-(an id matching no collection shows as ``id:<id>``); a declared slug matching no collection fails
-that location's plan, naming the product and the slug. Writes resolve slugs to ``collectionIds``
-again (one more list call per product written with ``collections``). Order is ignored.
+(an id matching no collection shows as ``id:<id>``); a declared slug that is neither a live
+collection nor declared in ``productCollections`` fails that location's plan, naming the product
+and the slug. Writes send ``collectionIds``: the ids the apply knows (live collections it
+planned, or created earlier in it), else from one list call per product written. Order is
+ignored.
 
 Update: PUT is a full replacement (``name``, ``locationId``, ``productType`` required), so ghlops
 reads the product first (one GET) and sends its readable fields overlaid with the manifest's:
@@ -29,7 +33,7 @@ their own endpoints.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -38,10 +42,11 @@ from ghlops.models.base import ResourceSpec
 from ghlops.models.product import Product
 from ghlops.resources.base import Adapter, Ctx, DesiredItem, ExportCtx, LiveItem
 from ghlops.resources.prices import PriceAdapter, write_only_reasons
+from ghlops.resources.product_collections import list_collections
 
 VERSION = "2021-07-28"
 PAGE_SIZE = 100  # limit sent on every list call (the products list's own default, 0, is "all")
-COLLECTIONS_PATH = "/products/collections"
+PRODUCT_COLLECTIONS = "productCollections"
 
 # Key list_live adds to a raw product before live_item maps it: its collections as slugs.
 COLLECTIONS = "_collections"
@@ -77,26 +82,18 @@ _COMPARED = (
 PRICES = PriceAdapter()
 
 
-def list_collections(ctx: Ctx) -> list[Mapping[str, Any]]:
-    """Every product collection of the location (``{"data": [...], "total"}``, limit/offset)."""
-    collections: list[Mapping[str, Any]] = ctx.api.paginate(
-        COLLECTIONS_PATH,
-        version=VERSION,
-        items="data",
-        total="total",
-        params={"altId": ctx.location_id, "altType": "location"},
-        page_size=PAGE_SIZE,
-    )
-    return collections
-
-
 def collection_problems(
-    wanted: Sequence[tuple[str, str]], collections: Sequence[Mapping[str, Any]]
+    wanted: Sequence[tuple[str, str]],
+    collections: Sequence[Mapping[str, Any]],
+    declared: Collection[str] = (),
 ) -> list[str]:
-    """Why declared ``(product, slug)`` references cannot be resolved among live collections."""
+    """Why declared ``(product, slug)`` references cannot be resolved among live collections
+    and the slugs ``declared`` in ``productCollections`` (which the apply creates first)."""
     problems = []
     for product, slug in wanted:
         matches = [c for c in collections if c.get("slug") == slug]
+        if not matches and slug in declared:
+            continue
         if len(matches) == 1:
             continue
         if matches:
@@ -109,13 +106,19 @@ def collection_problems(
         known = ", ".join(sorted(repr(str(c.get("slug"))) for c in collections)) or "none"
         problems.append(
             f"product '{product}': unknown product collection '{slug}' (collections of this "
-            f"location: {known}); collections are made in GHL, ghlops does not create them"
+            f"location: {known}); declare it in productCollections or make it in GHL"
         )
     return problems
 
 
 def _collection_ids(ctx: Ctx, item: DesiredItem) -> list[str]:
+    """The ids of the item's collections: all known to the apply (live collections it planned,
+    or created earlier in it), else from one list call."""
     slugs = [str(s) for s in item.fields["collections"]]
+    try:
+        return [ctx.id_of(PRODUCT_COLLECTIONS, slug) for slug in slugs]
+    except (GhlopsError, LookupError):
+        pass
     collections = list_collections(ctx)
     problems = collection_problems([(item.key, s) for s in slugs], collections)
     if problems:
@@ -131,6 +134,7 @@ class ProductAdapter(Adapter):
     version = VERSION
     compare_fields = _COMPARED
     write_only_fields = ("medias", "isLabelEnabled", "seo", "taxInclusive")
+    read_after = (PRODUCT_COLLECTIONS,)  # when both are read: live collections are the lookup
 
     # -- pure half -----------------------------------------------------------------------------
 
@@ -212,8 +216,12 @@ class ProductAdapter(Adapter):
         )
         if not wanted and not (refers and any(raw.get("collectionIds") for raw in raws)):
             return [self.live_item(raw) for raw in raws]
-        collections = list_collections(ctx)
-        problems = collection_problems(wanted, collections)
+        if PRODUCT_COLLECTIONS in ctx.live:
+            collections = [c.raw for c in ctx.live[PRODUCT_COLLECTIONS]]
+        else:  # collections are not read as a kind in this run: one lookup
+            collections = list_collections(ctx)
+        declared = {c.key for c in ctx.desired.get(PRODUCT_COLLECTIONS, ())}
+        problems = collection_problems(wanted, collections, declared)
         if problems:
             raise GhlopsError("; ".join(problems))
         slugs = {str(c["_id"]): str(c["slug"]) for c in collections}

@@ -13,6 +13,7 @@ from ghlops.resources.custom_menu_links import CustomMenuLinkAdapter
 from ghlops.resources.custom_values import CustomValueAdapter
 from ghlops.resources.pipelines import PipelineAdapter
 from ghlops.resources.prices import PriceAdapter
+from ghlops.resources.product_collections import ProductCollectionAdapter
 from ghlops.resources.products import ProductAdapter
 from ghlops.resources.redirects import RedirectAdapter
 from ghlops.resources.shipping_rates import ShippingRateAdapter
@@ -31,6 +32,7 @@ _ADAPTERS: tuple[Adapter, ...] = (
     PipelineAdapter(),
     ShippingZoneAdapter(),
     ShippingRateAdapter(),  # nested in shippingZones; after them
+    ProductCollectionAdapter(),  # before products, which name them by slug
     ProductAdapter(),
     PriceAdapter(),  # nested in products; after them
     CustomMenuLinkAdapter(),  # agency-level: planned once, under "agency"

@@ -296,7 +296,7 @@ def test_unknown_collection_fails_the_location_s_plan(applied: Runner) -> None:
     assert plan.exit_code == 1, plan.output
     assert (
         "FAILED: product 'whitening-kit': unknown product collection 'winter' (collections of "
-        "this location: 'summer'); collections are made in GHL, ghlops does not create them"
+        "this location: 'summer'); declare it in productCollections or make it in GHL"
     ) in plan.stdout
     result = applied("apply", "--sandbox", "--auto-approve")
     assert result.exit_code == 1
