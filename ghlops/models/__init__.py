@@ -10,12 +10,14 @@ from ghlops.models.product import Price, Product
 from ghlops.models.product_collection import CollectionSeo, ProductCollection
 from ghlops.models.redirect import Redirect
 from ghlops.models.shipping import ShippingRate, ShippingZone
+from ghlops.models.shipping_carrier import CarrierService, ShippingCarrier
 from ghlops.models.tag import Tag
 from ghlops.models.trigger_link import TriggerLink
 
 __all__ = [
     "Calendar",
     "CalendarGroup",
+    "CarrierService",
     "CollectionSeo",
     "CustomField",
     "CustomMenuLink",
@@ -26,6 +28,7 @@ __all__ = [
     "ProductCollection",
     "Redirect",
     "ResourceSpec",
+    "ShippingCarrier",
     "ShippingRate",
     "ShippingZone",
     "Tag",

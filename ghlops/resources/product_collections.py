@@ -20,17 +20,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from ghlops.models.product_collection import ProductCollection
-from ghlops.resources.base import Adapter, Ctx, DesiredItem, LiveItem
+from ghlops.resources.alt_located import AltLocatedAdapter, location_params
+from ghlops.resources.base import Ctx, LiveItem
 from ghlops.resources.keyed import live_of
 
 VERSION = "2021-07-28"
 PATH = "/products/collections"
 PAGE_SIZE = 100
 _FIELDS = ("name", "slug", "image", "seo")
-
-
-def location_params(ctx: Ctx) -> dict[str, str]:
-    return {"altId": ctx.location_id, "altType": "location"}
 
 
 def list_collections(ctx: Ctx) -> list[Mapping[str, Any]]:
@@ -46,11 +43,12 @@ def list_collections(ctx: Ctx) -> list[Mapping[str, Any]]:
     return collections
 
 
-class ProductCollectionAdapter(Adapter):
+class ProductCollectionAdapter(AltLocatedAdapter):
     kind = "productCollections"
     singular = "product collection"
     model = ProductCollection
     version = VERSION
+    path = PATH
     compare_fields = _FIELDS
 
     def match_keys(self, fields: Mapping[str, Any]) -> tuple[str, ...]:
@@ -73,20 +71,3 @@ class ProductCollectionAdapter(Adapter):
 
     def list_live(self, ctx: Ctx) -> list[LiveItem]:
         return [self.live_item(raw) for raw in list_collections(ctx)]
-
-    def _body(self, ctx: Ctx, item: DesiredItem) -> dict[str, Any]:
-        return {**location_params(ctx), **{k: item.fields[k] for k in _FIELDS if k in item.fields}}
-
-    def create(self, ctx: Ctx, item: DesiredItem) -> str:
-        body = ctx.api.request("POST", PATH, version=self.version, json=self._body(ctx, item))
-        return str(body["data"]["_id"])
-
-    def update(self, ctx: Ctx, object_id: str, item: DesiredItem) -> None:
-        ctx.api.request(
-            "PUT", f"{PATH}/{object_id}", version=self.version, json=self._body(ctx, item)
-        )
-
-    def delete(self, ctx: Ctx, object_id: str, key: str, parent: str | None) -> None:
-        ctx.api.request(
-            "DELETE", f"{PATH}/{object_id}", version=self.version, params=location_params(ctx)
-        )

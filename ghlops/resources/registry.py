@@ -16,6 +16,7 @@ from ghlops.resources.prices import PriceAdapter
 from ghlops.resources.product_collections import ProductCollectionAdapter
 from ghlops.resources.products import ProductAdapter
 from ghlops.resources.redirects import RedirectAdapter
+from ghlops.resources.shipping_carriers import ShippingCarrierAdapter
 from ghlops.resources.shipping_rates import ShippingRateAdapter
 from ghlops.resources.shipping_zones import ShippingZoneAdapter
 from ghlops.resources.tags import TagAdapter
@@ -30,6 +31,7 @@ _ADAPTERS: tuple[Adapter, ...] = (
     RedirectAdapter(),
     TriggerLinkAdapter(),
     PipelineAdapter(),
+    ShippingCarrierAdapter(),  # before zones and their rates, which name carriers
     ShippingZoneAdapter(),
     ShippingRateAdapter(),  # nested in shippingZones; after them
     ProductCollectionAdapter(),  # before products, which name them by slug

@@ -11,12 +11,14 @@ operation; ghlops sends ``2021-07-28`` anyway (the notes' safe default). Create 
 Identity: ``name`` within the zone; the key is ``"<zone>/<rate>"``. Rates are declared inside
 their zone in the manifest (``rates:``); the zone adapter builds them as children.
 
-Carriers: ``carrier: <name>`` refers to a shipping carrier installed in the location
-(carriers belong to Marketplace apps; ghlops never writes them). While reading live state for a
-plan, ``GET /store/shipping-carrier`` is called once when a declared rate names a carrier (an
-export: when a live rate has one): live ``shippingCarrierId`` values become carrier names, and a declared
-name that matches no carrier (or two) fails that location's plan, naming the rate and the
-carrier. Writes resolve the name again (one more GET) when they send a carrier rate.
+Carriers: ``carrier: <name>`` names a shipping carrier: one declared in ``shippingCarriers``
+(created before the zones and their rates) or one installed by a Marketplace app. Carriers read as
+their own kind (declared or pruned) are read before rates (``read_after``) and serve as the
+lookup; else ``GET /store/shipping-carrier`` is called once when a declared rate names a carrier
+(an export: when a live rate has one). Live ``shippingCarrierId`` values become carrier names,
+and a declared name that matches no live carrier (or two) and is not declared fails that
+location's plan, naming the rate and the carrier. Writes send the id the apply knows (live or
+created earlier in it), else resolve the name with one more GET.
 ``shippingCarrierId`` is required on create even for flat rates: ghlops sends ``""`` for a rate
 without a carrier (the notes' guess; unverified against the live API).
 
@@ -27,17 +29,18 @@ reads as 0), ``isCarrierRate`` = whether ``carrier`` is set.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from ghlops.errors import GhlopsError, SourcePos
 from ghlops.models.base import ResourceSpec
 from ghlops.models.shipping import ShippingRate
 from ghlops.resources.base import Adapter, Ctx, DesiredItem, ExportCtx, ExportSkip, LiveItem
+from ghlops.resources.shipping_carriers import list_carriers
 
 VERSION = "2021-07-28"  # not declared by apps/store.json; sent as the safe default
 PAGE_SIZE = 100
-CARRIERS_PATH = "/store/shipping-carrier"
+CARRIERS = "shippingCarriers"
 
 # Keys live_items adds to a raw rate before live_item maps it: the zone (a LiveItem) and the
 # carrier's name (resolved from shippingCarrierId).
@@ -90,19 +93,16 @@ def rate_key(zone: str, name: str) -> str:
     return f"{zone}/{name}"
 
 
-def list_carriers(ctx: Ctx) -> list[Mapping[str, Any]]:
-    """The location's shipping carriers (not paginated: ``{"status", "message", "data"}``)."""
-    body = ctx.api.request("GET", CARRIERS_PATH, version=VERSION, params=location_params(ctx))
-    carriers = body["data"]
-    if not isinstance(carriers, list):
-        raise TypeError(f"'data' of GET {CARRIERS_PATH} is not a list")
-    return carriers
-
-
-def carrier_problem(rate: str, carrier: str, carriers: Sequence[Mapping[str, Any]]) -> str | None:
-    """Why ``carrier`` cannot be resolved among the live carriers, or None when it can."""
+def carrier_problem(
+    rate: str,
+    carrier: str,
+    carriers: Sequence[Mapping[str, Any]],
+    declared: Collection[str] = (),
+) -> str | None:
+    """Why ``carrier`` cannot be resolved among the live carriers and the names ``declared`` in
+    ``shippingCarriers`` (created first), or None when it can."""
     matches = [c for c in carriers if c.get("name") == carrier]
-    if len(matches) == 1:
+    if len(matches) == 1 or (not matches and carrier in declared):
         return None
     if matches:
         ids = ", ".join(str(c["_id"]) for c in matches)
@@ -113,8 +113,7 @@ def carrier_problem(rate: str, carrier: str, carriers: Sequence[Mapping[str, Any
     names = ", ".join(sorted(repr(str(c.get("name"))) for c in carriers)) or "none"
     return (
         f"shipping rate '{rate}': unknown shipping carrier '{carrier}' (carriers installed in "
-        f"this location: {names}); carriers come from Marketplace apps and ghlops cannot "
-        "create them"
+        f"this location: {names}); declare it in shippingCarriers or install it in GHL"
     )
 
 
@@ -124,6 +123,7 @@ class ShippingRateAdapter(Adapter):
     model = ShippingRate
     version = VERSION
     parent_kind = "shippingZones"
+    read_after = (CARRIERS,)  # when both are read: live carriers are the lookup
     compare_fields = (*_FIELDS, "carrier")
 
     def match_keys(self, fields: Mapping[str, Any]) -> tuple[str, ...]:
@@ -196,8 +196,12 @@ class ShippingRateAdapter(Adapter):
         ]
         live_carriers = any(rate.get("shippingCarrierId") for rate in found)
         if declared or (ctx.resolve_live_refs and live_carriers):
-            carriers = list_carriers(ctx)
-            problems = [p for r, c in declared if (p := carrier_problem(r, c, carriers))]
+            if CARRIERS in ctx.live:
+                carriers = [c.raw for c in ctx.live[CARRIERS]]
+            else:  # carriers are not read as a kind in this run: one lookup
+                carriers = list_carriers(ctx)
+            known = {c.key for c in ctx.desired.get(CARRIERS, ())}
+            problems = [p for r, c in declared if (p := carrier_problem(r, c, carriers, known))]
             if problems:
                 raise GhlopsError("; ".join(problems))
             names = {str(c["_id"]): str(c.get("name")) for c in carriers}
@@ -219,6 +223,10 @@ class ShippingRateAdapter(Adapter):
         carrier = item.fields.get("carrier")
         if carrier is None:
             return ""  # required by the create body even for flat rates (notes 7b; unverified)
+        try:
+            return ctx.id_of(CARRIERS, str(carrier))
+        except (GhlopsError, LookupError):
+            pass
         carriers = list_carriers(ctx)
         problem = carrier_problem(item.key, str(carrier), carriers)
         if problem:

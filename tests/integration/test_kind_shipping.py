@@ -226,8 +226,8 @@ def test_unknown_carrier_is_a_plan_error_for_the_location(shop: Runner) -> None:
     assert plan.exit_code == 1, plan.output
     assert (
         "FAILED: shipping rate 'Domestic/Express by carrier': unknown shipping carrier 'UPS' "
-        "(carriers installed in this location: 'FedEx', 'ShipStation'); carriers come from "
-        "Marketplace apps and ghlops cannot create them"
+        "(carriers installed in this location: 'FedEx', 'ShipStation'); declare it in "
+        "shippingCarriers or install it in GHL"
     ) in plan.output
     assert "Failed to plan 1 location(s): shop" in plan.output
 
