@@ -42,6 +42,8 @@ def live(kind: str, name: str, parent: str | None = None) -> LiveItem:
         raw.update(model="contact", dataType="TEXT", fieldKey="contact.x")
     elif kind == "customValues":
         raw.update(value="v")
+    elif kind == "productCollections":
+        raw.update(slug="a-slug")
     elif kind in ("calendarGroups", "calendars"):
         raw.update(slug="a-slug", description="")
     elif kind == "redirects":
