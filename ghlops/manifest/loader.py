@@ -8,8 +8,10 @@ Merge semantics:
 
 * Within one bundle entry (one file, or all the files of one folder) a natural key may be declared
   once; a second declaration is an error naming both places.
-* A later bundle entry overrides an earlier one by natural key: the item is replaced whole, and
-  keeps the position of its first declaration (new keys are appended in declaration order).
+* A later bundle entry overrides an earlier one by natural key: its fields merge over the
+  earlier item's field by field (nested mappings merge, lists are replaced whole; ``protect`` and
+  ``renamedFrom`` stay unless set again), and the item keeps the position of its first
+  declaration (new keys are appended in declaration order).
 * Two items whose identities are the same to GHL (the first natural key of
   :class:`~ghlops.resources.base.Identity`, within the same parent) are an error, even when
   their keys differ (pipeline names that differ only in letter case).
@@ -51,11 +53,11 @@ from ghlops.manifest.templating import (
     template_context,
 )
 from ghlops.manifest.validation import validation_problems
-from ghlops.manifest.yamlload import YamlDocument, describe_type, parse_yaml, read_text
+from ghlops.manifest.yamlload import Positions, YamlDocument, describe_type, parse_yaml, read_text
 from ghlops.models.base import ManagedSpec
 from ghlops.plan.policy import Policy
 from ghlops.resources import registry
-from ghlops.resources.base import DesiredItem
+from ghlops.resources.base import Adapter, DesiredItem
 
 
 @dataclass(frozen=True)
@@ -194,6 +196,7 @@ def _items(
                 )
             if odd_keys:
                 continue
+            used = raw
             try:
                 try:
                     spec = adapter.model.model_validate(raw)
@@ -202,6 +205,7 @@ def _items(
                     if numbers is None:
                         raise
                     spec = adapter.model.model_validate(numbers)
+                    used = numbers
             except ValidationError as exc:
                 failed.setdefault(kind, set()).update(v for v in raw.values() if isinstance(v, str))
                 problems += validation_problems(
@@ -215,14 +219,56 @@ def _items(
                 )
                 continue
             try:
-                item = adapter.desired_item(spec, item_pos)
-                if isinstance(spec, ManagedSpec):
-                    item = replace(item, protect=spec.protect, renamed_from=spec.renamedFrom)
-                items.append(item)
+                items.append(_desired(adapter, spec, item_pos, used))
             except (KeyError, TypeError, ValueError) as exc:
                 failed.setdefault(kind, set()).update(v for v in raw.values() if isinstance(v, str))
                 problems.append(Problem(item_pos, f"{label}: invalid {adapter.singular}: {exc}"))
     return items, problems, failed
+
+
+def _desired(adapter: Adapter, spec: Any, pos: SourcePos, raw: Mapping[str, Any]) -> DesiredItem:
+    item = adapter.desired_item(spec, pos)
+    if isinstance(spec, ManagedSpec):
+        item = replace(item, protect=spec.protect, renamed_from=spec.renamedFrom)
+    return replace(item, raw=raw)
+
+
+def _merged_fields(earlier: Mapping[str, Any], later: Mapping[str, Any]) -> dict[str, Any]:
+    """``later`` over ``earlier`` field by field; mappings merge the same way, lists (a product's
+    prices, a calendar's team members) and other values are replaced whole."""
+    merged = dict(earlier)
+    for name, value in later.items():
+        before = merged.get(name)
+        if isinstance(before, Mapping) and isinstance(value, Mapping):
+            merged[name] = _merged_fields(before, value)
+        else:
+            merged[name] = value
+    return merged
+
+
+def _override(earlier: DesiredItem, later: DesiredItem) -> tuple[DesiredItem, list[Problem]]:
+    """``later`` (of a later bundle entry) merged over ``earlier``: the item the location gets.
+
+    ghlops' own settings merge like any field: ``protect: true`` and ``renamedFrom`` stay
+    unless the later item sets them again.
+    """
+    if earlier.raw is None or later.raw is None:  # pragma: no cover - items always carry raw
+        return replace(later, overrides=earlier.source), []
+    adapter = registry.ADAPTERS[later.kind]
+    fields = _merged_fields(earlier.raw, later.raw)
+    pos = later.source or SourcePos("?")
+    label = f"{later.kind} '{later.key}' (merged over {earlier.source})"
+    try:
+        spec = adapter.model.model_validate(fields)
+        item = _desired(adapter, spec, pos, fields)
+    except ValidationError as exc:
+        problems = validation_problems(
+            exc, model=adapter.model, data=fields, file=pos.file, positions=Positions(), label=label
+        )
+        return later, [replace(p, pos=pos) for p in problems]
+    except (KeyError, TypeError, ValueError) as exc:
+        return later, [Problem(pos, f"{label}: invalid {adapter.singular}: {exc}")]
+    return replace(item, overrides=earlier.source), []
 
 
 class _Session:
@@ -332,7 +378,8 @@ class _Session:
                 for key, (item, _) in items.items():
                     earlier = merged[kind].get(key)
                     if earlier is not None:
-                        item = replace(item, overrides=earlier.source)
+                        item, problems = _override(earlier, item)
+                        dynamic += problems
                     merged[kind][key] = item
         _flatten_children(merged)
         dynamic += _identity_problems(merged)

@@ -113,6 +113,8 @@ class DesiredItem:
     identity: Identity | None = field(default=None, compare=False)  # set by the adapter
     # where the item of an earlier bundle that this one overrides was declared (ghlops render)
     overrides: SourcePos | None = field(default=None, compare=False)
+    # the fields as validated (after templates and overrides): what a later bundle merges over
+    raw: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @property
     def ident(self) -> Identity:
@@ -133,8 +135,6 @@ class LiveItem:
     parent: str | None = None  # natural key of the parent object, for nested kinds
     parent_id: str | None = None  # the live id of the parent object, for nested kinds
     identity: Identity | None = field(default=None, compare=False)  # set by the adapter
-    # where the item of an earlier bundle that this one overrides was declared (ghlops render)
-    overrides: SourcePos | None = field(default=None, compare=False)
 
     @property
     def ident(self) -> Identity:

@@ -101,14 +101,19 @@ def test_two_locations_share_a_base_with_their_own_vars(make_project: MakeProjec
         "bundles/downtown/override.yaml",
     )
     assert keys(downtown, "tags") == ["vip", "springfield-lead", "downtown-only"]
-    # replaced whole (the placeholder is gone), keeping its first position
+    # merged field by field (the placeholder stays), keeping its first position
     assert keys(downtown, "customFields") == [
         "contact:Pet Name",
         "opportunity:Budget",
         "contact:Shoe Size",
     ]
     pet = downtown.items["customFields"][0]
-    assert dict(pet.fields) == {"name": "Pet Name", "model": "contact", "dataType": "LARGE_TEXT"}
+    assert dict(pet.fields) == {
+        "name": "Pet Name",
+        "model": "contact",
+        "dataType": "LARGE_TEXT",
+        "placeholder": "Your pet's name",
+    }
     assert pet.source == SourcePos("bundles/downtown/override.yaml", 2)
     values = {item.key: item.fields["value"] for item in downtown.items["customValues"]}
     assert values == {
