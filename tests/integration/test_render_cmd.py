@@ -8,6 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 
 from ghlops.cli.main import cli
+from ghlops.resources import registry
 from tests.helpers.cli import EXAMPLES
 
 
@@ -67,9 +68,7 @@ def test_unknown_kind_suggests_the_closest() -> None:
     result = run("-C", str(EXAMPLES / "quickstart"), "render", "--kind", "tag")
     assert result.exit_code == 1
     assert result.stderr == (
-        "Error: unknown kind 'tag' (known: tags, customFields, customValues, calendarGroups, "
-        "calendars, redirects, pipelines, shippingZones, shippingRates, products, prices, "
-        "customMenuLinks); did you mean 'tags'?\n"
+        f"Error: unknown kind 'tag' (known: {', '.join(registry.kinds())}); did you mean 'tags'?\n"
     )
     plan = run("-C", str(EXAMPLES / "quickstart"), "plan", "--sandbox", "--kind", "customfields")
     assert plan.exit_code == 1
