@@ -41,7 +41,7 @@ class ShippingOptions(ResourceSpec):
     dimensions: ShippingDimensions | None = None
 
 
-class Price(ResourceSpec):
+class Price(ManagedSpec):
     """A price of a product, matched by ``name`` within its product."""
 
     name: str = Field(min_length=1, description="Price name; unique within its product")

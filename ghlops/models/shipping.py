@@ -153,7 +153,7 @@ class ShippingCarrierService(ResourceSpec):
     value: str = Field(min_length=1, description="Service value, e.g. PriorityMailExpress")
 
 
-class ShippingRate(ResourceSpec):
+class ShippingRate(ManagedSpec):
     """A shipping rate of a zone, matched by ``name`` within its zone.
 
     A flat rate costs ``amount``. A carrier rate (``carrier`` set) is calculated by that

@@ -164,7 +164,15 @@ class ProductAdapter(Adapter):
             source=source,
             identity=self.identify(fields),
         )
-        children = tuple(PRICES.child_item(product, price, source) for price in prices)
+        assert isinstance(spec, Product)
+        children = tuple(
+            replace(
+                PRICES.child_item(product, fields, source),
+                protect=price.protect,
+                renamed_from=price.renamedFrom,
+            )
+            for fields, price in zip(prices, spec.prices or (), strict=True)
+        )
         return replace(product, children=children)
 
     def live_item(self, raw: Mapping[str, Any]) -> LiveItem:

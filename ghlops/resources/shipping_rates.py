@@ -154,6 +154,8 @@ class ShippingRateAdapter(Adapter):
             source=source,
             parent=zone.key,
             identity=self.identify(fields, zone.ident),
+            protect=spec.protect,
+            renamed_from=spec.renamedFrom,
         )
 
     def desired_item(self, spec: ResourceSpec, source: SourcePos | None = None) -> DesiredItem:

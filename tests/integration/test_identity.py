@@ -454,3 +454,55 @@ def test_a_create_that_looks_like_a_rename_suggests_renamed_from(shop: Project) 
         '  hint: custom value "Booking URL" looks like a rename'
         in shop.run("plan", "--sandbox").stdout
     )
+
+
+def test_renamed_from_and_protect_work_for_prices_and_shipping_rates(shop: Project) -> None:
+    [product] = shop.seed({"products": [{"name": "Cleaning", "productType": "SERVICE"}]})[
+        f"{LOC}/products"
+    ]
+    [price] = shop.seed({"prices": [{"product": product, "name": "Single", "amount": 80}]})[
+        f"{LOC}/prices"
+    ]
+    [zone] = shop.seed({"shippingZones": [{"name": "Domestic", "countries": US}]})[
+        f"{LOC}/shippingZones"
+    ]
+    [rate] = shop.seed({"shippingRates": [{"shippingZoneId": zone, "name": "Standard"}]})[
+        f"{LOC}/shippingRates"
+    ]
+    shop.configure("prune: [prices, shippingRates]")
+    shop.bundle(
+        "products:\n  - name: Cleaning\n    productType: SERVICE\n    prices:\n"
+        "      - {name: One visit, renamedFrom: Single, type: one_time, currency: USD,"
+        " amount: 80}\n"
+        "shippingZones:\n  - name: Domestic\n    countries: [{code: US}]\n    rates:\n"
+        "      - {name: Ground, renamedFrom: Standard, currency: USD, amount: 0}\n"
+    )
+    assert shop.changes() == [
+        ("update", "shippingRates", "Domestic/Ground"),
+        ("update", "prices", "Cleaning/One visit"),
+    ]
+    assert shop.apply().exit_code == 0
+    assert [(p["_id"], p["name"]) for p in shop.objects("prices")] == [(price, "One visit")]
+    assert [(r["_id"], r["name"]) for r in shop.objects("shippingRates")] == [(rate, "Ground")]
+    # protect and renamedFrom are kept on nested items, as on the items they are declared in
+    from ghlops.models.product import Product
+    from ghlops.resources.products import ProductAdapter
+
+    product_spec = Product.model_validate(
+        {
+            "name": "Cleaning",
+            "productType": "SERVICE",
+            "prices": [
+                {
+                    "name": "A",
+                    "protect": True,
+                    "renamedFrom": "B",
+                    "type": "one_time",
+                    "currency": "USD",
+                    "amount": 1,
+                }
+            ],
+        }
+    )
+    [child] = ProductAdapter().desired_item(product_spec).children
+    assert (child.protect, child.renamed_from) == (True, "B")
