@@ -317,6 +317,7 @@ def run_apply_saved(obj: Context, options: RunOptions, path: Path, all_or_nothin
                 keep.add(loc.key)
         if refused and all_or_nothing:
             echo("Apply refused (--all-or-nothing): nothing was changed.", err=True)
+            saved.record_apply({}, [v.to_data() for v in stale], EXIT_ERROR)
             return EXIT_ERROR
         todo = Plan(
             tuple(loc for loc in now.locations if f"location:{loc.location_id}" in keep),
@@ -328,6 +329,7 @@ def run_apply_saved(obj: Context, options: RunOptions, path: Path, all_or_nothin
             echo(render(obj, todo, verdict, expand=options.expand), nl=False)
             if not enforce(verdict):
                 echo("Apply refused; nothing was changed.", err=True)
+                saved.record_apply({}, [v.to_data() for v in verdict.refused], EXIT_ERROR)
                 return EXIT_ERROR
             echo("")
             applied = apply_reported(session, todo)
@@ -347,9 +349,8 @@ def run_apply_saved(obj: Context, options: RunOptions, path: Path, all_or_nothin
         for key, r in zip(keys, applied, strict=False)
         if any(o.status is not Status.NOT_ATTEMPTED for o in r.outcomes)
     }
-    if attempted:
-        saved.mark_applied(attempted)
     text, code = summarise([*refused, *applied])
+    saved.record_apply(attempted, [v.to_data() for v in verdict.refused], code)
     echo(text, err=code != EXIT_OK)
     return code
 
@@ -375,6 +376,12 @@ def _facts(saved: planfile.SavedPlan, path: Path) -> list[str]:
     pending = [loc.label for loc in saved.pending()]
     lines.append("applied: " + (_some(done) if done else "nothing yet"))
     lines.append("not applied yet: " + (_some(pending) if pending else "nothing"))
+    last = saved.last_apply
+    if last:
+        lines.append(f"last apply: {last.get('at')}, exit code {last.get('exit_code')}")
+        for refusal in last.get("refusals") or []:
+            v = Violation.from_data(refusal)
+            lines.append(f"  refused: {v}  [{v.advice}]")
     return lines
 
 
@@ -410,6 +417,7 @@ def show(obj: Context, plan_file: Path, as_json: bool, markdown: bool) -> None:
                 "flags": dict(saved.flags),
                 "applied": dict(saved.applied),
                 "not_applied": [loc.key for loc in saved.pending()],
+                "last_apply": dict(saved.last_apply) or None,
             }
         }
         echo(render(obj, plan, verdict, as_json=True, first=facts), nl=False)

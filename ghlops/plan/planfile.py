@@ -170,12 +170,28 @@ class SavedPlan:
         """Locations with changes whose changes were not attempted yet."""
         return [loc for loc in self.locations() if loc.has_changes and loc.key not in self.applied]
 
-    def mark_applied(self, records: Mapping[str, Mapping[str, Any]]) -> None:
-        """Record locations (by key) whose changes were attempted, and save the file."""
+    def record_apply(
+        self,
+        attempted: Mapping[str, Mapping[str, Any]],
+        refused: Sequence[Mapping[str, Any]],
+        exit_code: int,
+    ) -> None:
+        """Record an apply, and save the file: the locations (by key) whose changes were
+        attempted, in ``applied``; what it refused, and its exit code, in ``last_apply``."""
         at = datetime.now(UTC).isoformat(timespec="seconds")
-        for key, record in records.items():
+        for key, record in attempted.items():
             self.applied[key] = {"at": at, **record}
+        self.document["last_apply"] = {
+            "at": at,
+            "exit_code": exit_code,
+            "refusals": [dict(r) for r in refused],
+        }
         save(self.path, self.document)
+
+    @property
+    def last_apply(self) -> Mapping[str, Any]:
+        value = self.document.get("last_apply")
+        return value if isinstance(value, Mapping) else {}
 
 
 def load(path: Path, *, shown: Path | None = None) -> SavedPlan:

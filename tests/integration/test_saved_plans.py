@@ -393,6 +393,11 @@ def test_show_renders_a_saved_plan_in_three_formats_without_the_api(fleet: Path)
     assert "flags: --force" in lines
     assert f"not applied yet: south ({IDS['south']})" in lines
     assert any(line.startswith(f"applied: north ({IDS['north']}) at ") for line in lines)
+    assert any(line.startswith("last apply: ") and line.endswith(", exit code 3") for line in lines)
+    assert (
+        f"  refused: south ({IDS['south']}): its live state changed since the plan (tags)"
+        "  [plan again]"
+    ) in lines
     assert '- tag "tag-11"' in text.stdout
 
     md = run(fleet, "show", "plan.json", "--markdown").stdout
@@ -405,6 +410,11 @@ def test_show_renders_a_saved_plan_in_three_formats_without_the_api(fleet: Path)
     assert data["plan_file"]["flags"]["force"] is True
     assert data["plan_file"]["not_applied"] == [f"location:{IDS['south']}"]
     assert len(data["plan_file"]["applied"]) == 4
+    last = data["plan_file"]["last_apply"]
+    assert last["exit_code"] == 3
+    assert [(r["where"], r["rule"]) for r in last["refusals"]] == [
+        (f"south ({IDS['south']})", "stale")
+    ]
     assert data["summary"]["delete"] == 5
     assert not db.exists()
 
