@@ -19,7 +19,14 @@ from typing import TypeVar
 import httpx
 
 from ghlops.access import fix_for
-from ghlops.apply.applier import Backoff, LocationResult, OnOutcome, apply_location, relist_delays
+from ghlops.apply.applier import (
+    Backoff,
+    LocationResult,
+    OnOutcome,
+    apply_location,
+    not_started,
+    relist_delays,
+)
 from ghlops.client import DEFAULT_BASE_URL, GhlClient, check_base_url
 from ghlops.client.client import RetryPolicy
 from ghlops.client.errors import ApiError
@@ -381,6 +388,8 @@ class Session:
         self.api_calls = 0
         self.throttled = 0
         self.retries = 0
+        # set on an interrupt: no location or change starts after it; those under way finish
+        self.stop = threading.Event()
 
     @contextmanager
     def client(self, key: str, make: Callable[[RateLimiter], GhlClient]) -> Iterator[GhlClient]:
@@ -426,10 +435,17 @@ class Session:
         """Nothing stays open between calls; kept so callers can treat a Session as a resource."""
 
     def _map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        """``fn`` over ``items``, ``parallelism`` at a time. When the calling thread is
+        interrupted (KeyboardInterrupt), items not started yet never start, and the exception
+        is raised only once the workers under way have returned: none outlives the call."""
         if self.parallelism == 1 or len(items) <= 1:
             return [fn(item) for item in items]
-        with ThreadPoolExecutor(max_workers=min(self.parallelism, len(items))) as pool:
-            return list(pool.map(fn, items))
+        pool = ThreadPoolExecutor(max_workers=min(self.parallelism, len(items)))
+        try:
+            futures = [pool.submit(fn, item) for item in items]
+            return [future.result() for future in futures]
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def plan(
         self,
@@ -539,6 +555,8 @@ class Session:
                 return LocationResult(loc_plan.name, loc_plan.location_id, (), error=loc_plan.error)
             if not loc_plan.changes:
                 return LocationResult(loc_plan.name, loc_plan.location_id, ())
+            if self.stop.is_set():
+                return not_started(loc_plan, list(by_kind))
             try:
                 location = self._location(loc_plan.location_id)
                 with self.location_client(location) as client:
@@ -549,6 +567,7 @@ class Session:
                         on_outcome=on_outcome,
                         explain=self.target.explainer(location.token_env, location_id=location.id),
                         backoff=self._backoff(client),
+                        stopped=self.stop.is_set,
                     )
             except ConfigError as exc:
                 return LocationResult(loc_plan.name, loc_plan.location_id, (), error=str(exc))
@@ -560,6 +579,8 @@ class Session:
                 results.append(
                     LocationResult("agency", plan.agency.location_id, (), error=plan.agency.error)
                 )
+            elif plan.agency.changes and self.stop.is_set():
+                results.append(not_started(plan.agency, list(agency_kinds)))
             elif plan.agency.changes:
                 with self.agency_client() as client:
                     results.append(
@@ -573,6 +594,7 @@ class Session:
                                 agency=True,
                             ),
                             backoff=self._backoff(client),
+                            stopped=self.stop.is_set,
                         )
                     )
         return results

@@ -54,6 +54,7 @@ class LocationResult:
     location_id: str
     outcomes: tuple[Outcome, ...]
     error: str | None = None  # the location could not be applied at all (e.g. plan failed)
+    interrupted: bool = False  # an interrupt stopped it before every change was started
 
     def count(self, status: Status) -> int:
         return sum(1 for o in self.outcomes if o.status is status)
@@ -68,6 +69,7 @@ class LocationResult:
 
 
 OnOutcome = Callable[[str, Outcome], None]
+Stopped = Callable[[], bool]  # asked before each change: True once an interrupt came
 
 
 @dataclass(frozen=True)
@@ -143,16 +145,23 @@ def apply_location(
     on_outcome: OnOutcome | None = None,
     explain: Callable[[GhlopsError], str] | None = None,
     backoff: Backoff | None = None,
+    stopped: Stopped | None = None,
 ) -> LocationResult:
+    """Make the plan's changes in order; stop at the first failure, or before the next change
+    once ``stopped()`` says an interrupt came (the change in flight is finished first)."""
     outcomes: list[Outcome] = []
     failed = False
+    interrupted = False
     ids = Ids(plan.bindings)
     ctx = Ctx(api, plan.location_id, ids=ids)
     backoff = backoff or Backoff()
     for change in execution_order(plan.changes, list(adapters)):
         if change.action is Action.MANUAL:
             outcome = Outcome(change, Status.MANUAL)
-        elif failed:
+        elif failed or interrupted:
+            outcome = Outcome(change, Status.NOT_ATTEMPTED)
+        elif stopped is not None and stopped():
+            interrupted = True
             outcome = Outcome(change, Status.NOT_ATTEMPTED)
         else:
             try:
@@ -171,7 +180,16 @@ def apply_location(
         outcomes.append(outcome)
         if on_outcome:
             on_outcome(plan.name, outcome)
-    return LocationResult(plan.name, plan.location_id, tuple(outcomes))
+    return LocationResult(plan.name, plan.location_id, tuple(outcomes), interrupted=interrupted)
+
+
+def not_started(plan: LocationPlan, kinds: Sequence[str]) -> LocationResult:
+    """The result of a location an interrupt stopped before its first change."""
+    outcomes = tuple(
+        Outcome(c, Status.MANUAL if c.action is Action.MANUAL else Status.NOT_ATTEMPTED)
+        for c in execution_order(plan.changes, kinds)
+    )
+    return LocationResult(plan.name, plan.location_id, outcomes, interrupted=True)
 
 
 class ShapeError(GhlopsError):

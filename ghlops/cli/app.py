@@ -103,9 +103,10 @@ class GhlopsGroup(click.Group):
         except GhlopsError as exc:
             echo(f"Error: {exc}", err=True)
             ctx.exit(EXIT_ERROR)
-        except KeyboardInterrupt:
-            echo("Interrupted.", err=True)
-            ctx.exit(130)
+        except KeyboardInterrupt as exc:
+            code = getattr(exc, "exit_code", 130)  # 143 for SIGTERM (cli.interrupts)
+            echo(f"Interrupted{f' ({exc})' if str(exc) else ''}.", err=True)
+            ctx.exit(code)
         except Exception as exc:
             debug = bool(ctx.obj and ctx.obj.debug)
             if debug:

@@ -19,6 +19,7 @@ from ghlops.cli.common import (
     open_target,
     target_options,
 )
+from ghlops.cli.interrupts import Interrupts
 from ghlops.cli.output import Progress, echo
 from ghlops.plan import planfile
 from ghlops.plan.changes import Action, Plan
@@ -277,7 +278,7 @@ def run_plan(
 
     project = load_project(obj.directory)
     states, agency = load_states(project, options.selection)
-    with session_for(project, options) as session:
+    with Interrupts(), session_for(project, options) as session:
         with Progress(len(states), "Planning") as bar:
             plan = session.plan(states, agency, progress=bar.advance, check_destroy=False)
         verdict = judge(plan, project, options, session)
@@ -380,14 +381,27 @@ def apply_reported(session: Session, plan: Plan) -> list[LocationResult]:
     return results
 
 
+LOCK_NOTE = (
+    " The apply lock stays in place until this process has ended; the next apply takes it over."
+)
+
+
 def summarise(results: Sequence[LocationResult]) -> tuple[str, int]:
     from ghlops.apply.applier import Status
 
     done = sum(r.count(Status.DONE) for r in results)
     failed_calls = sum(r.count(Status.FAILED) for r in results)
     skipped = sum(r.count(Status.NOT_ATTEMPTED) for r in results)
+    interrupted = [r for r in results if r.interrupted]
     failed_locs = [r for r in results if r.failed]
-    lines = [f"Apply: {done} change(s) made, {failed_calls} failed, {skipped} not attempted."]
+    head = "Apply interrupted" if interrupted else "Apply"
+    lines = [f"{head}: {done} change(s) made, {failed_calls} failed, {skipped} not attempted."]
+    for r in results:
+        if r.interrupted and not r.failed:
+            lines.append(
+                f"  {r.name}: stopped by the interrupt; {r.count(Status.DONE)} done, "
+                f"{r.count(Status.NOT_ATTEMPTED)} not attempted"
+            )
     for r in failed_locs:
         if r.error:
             lines.append(f"  {r.name}: not applied: {r.error}")
@@ -397,7 +411,7 @@ def summarise(results: Sequence[LocationResult]) -> tuple[str, int]:
                 f"{r.count(Status.DONE)} done, {r.count(Status.NOT_ATTEMPTED)} "
                 "not attempted"
             )
-    if not failed_locs:
+    if not failed_locs and not interrupted:
         return "\n".join(lines), EXIT_OK
     return "\n".join(lines), EXIT_PARTIAL if done else EXIT_ERROR
 
@@ -408,7 +422,12 @@ def run_apply(obj: Context, options: RunOptions, auto_approve: bool) -> int:
 
     project = load_project(obj.directory)
     states, agency = load_states(project, options.selection)
-    with apply_lock(project.root, warn=warn), session_for(project, options) as session:
+    interrupts = Interrupts(lock_note=LOCK_NOTE)
+    with (
+        interrupts,
+        apply_lock(project.root, warn=warn),
+        session_for(project, options) as session,
+    ):
         with Progress(len(states), "Planning") as bar:
             the_plan = session.plan(states, agency, progress=bar.advance, check_destroy=False)
         verdict = judge(the_plan, project, options, session, budget=True)
@@ -420,12 +439,13 @@ def run_apply(obj: Context, options: RunOptions, auto_approve: bool) -> int:
             return EXIT_ERROR if the_plan.failed else EXIT_OK
         if not auto_approve and not confirm():
             echo("Apply cancelled; nothing was changed.", err=True)
-            return EXIT_ERROR
+            return interrupts.exit_code or EXIT_ERROR
         echo("")
-        results = apply_reported(session, the_plan)
-    text, code = summarise(results)
-    echo(text, err=code != EXIT_OK)
-    return code
+        with interrupts.writing(session.stop):
+            results = apply_reported(session, the_plan)
+        text, code = summarise(results)
+        echo(text, err=code != EXIT_OK)
+    return interrupts.exit_code or code
 
 
 def warn(message: str) -> None:

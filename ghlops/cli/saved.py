@@ -18,8 +18,10 @@ import click
 from ghlops import __version__
 from ghlops.cli.app import EXIT_ERROR, EXIT_OK, Context, cli
 from ghlops.cli.common import Selection
+from ghlops.cli.interrupts import Interrupts
 from ghlops.cli.output import echo
 from ghlops.cli.plan_apply import (
+    LOCK_NOTE,
     RunOptions,
     apply_reported,
     enforce,
@@ -286,7 +288,12 @@ def run_apply_saved(obj: Context, options: RunOptions, path: Path, all_or_nothin
     states = load_all(project, [configs[loc.location_id] for loc in pending if not loc.agency])
     agency_pending = any(loc.agency for loc in pending)
     agency = gather(project, load_all(project)) if agency_pending else None
-    with apply_lock(project.root, warn=warn), session_for(project, options) as session:
+    interrupts = Interrupts(lock_note=LOCK_NOTE)
+    with (
+        interrupts,
+        apply_lock(project.root, warn=warn),
+        session_for(project, options) as session,
+    ):
         now = session.plan(states, agency, check_destroy=False)
         current = {f"location:{loc.location_id}": loc for loc in now.locations}
         if now.agency is not None:
@@ -332,7 +339,8 @@ def run_apply_saved(obj: Context, options: RunOptions, path: Path, all_or_nothin
                 saved.record_apply({}, [v.to_data() for v in verdict.refused], EXIT_ERROR)
                 return EXIT_ERROR
             echo("")
-            applied = apply_reported(session, todo)
+            with interrupts.writing(session.stop):
+                applied = apply_reported(session, todo)
         else:  # never "No changes": there are changes, and they were refused
             echo(text_block(verdict), nl=False)
             echo("Nothing to apply: every location with changes was refused.", err=True)
@@ -352,7 +360,7 @@ def run_apply_saved(obj: Context, options: RunOptions, path: Path, all_or_nothin
     text, code = summarise([*refused, *applied])
     saved.record_apply(attempted, [v.to_data() for v in verdict.refused], code)
     echo(text, err=code != EXIT_OK)
-    return code
+    return interrupts.exit_code or code
 
 
 # -- show PLANFILE -----------------------------------------------------------------------------
