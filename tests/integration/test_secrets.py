@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import subprocess
 import sys
 import traceback
@@ -42,9 +43,12 @@ from tests.integration.fleet import (
     write_fleet,
 )
 
-CANARY = f"pit-CANARY-{uuid.uuid4()}"
-AGENCY_CANARY = f"pit-CANARY-{uuid.uuid4()}"
-SECRET_CANARY = f"CANARY-secret-{uuid.uuid4()}"
+# random-looking but fixed: test ids (parametrized by the canary) must be the same in every
+# pytest-xdist worker
+_UUIDS = random.Random(20261203)
+CANARY = f"pit-CANARY-{uuid.UUID(int=_UUIDS.getrandbits(128))}"
+AGENCY_CANARY = f"pit-CANARY-{uuid.UUID(int=_UUIDS.getrandbits(128))}"
+SECRET_CANARY = f"CANARY-secret-{uuid.UUID(int=_UUIDS.getrandbits(128))}"
 CANARIES = (CANARY, AGENCY_CANARY, SECRET_CANARY)
 LOC = location_id(0)
 
