@@ -331,6 +331,13 @@ def plan_one(
         return LocationPlan(
             name, principal_id, error=f"{exc}{explain(exc)}", api_calls=client.calls - before
         )
+    except RecursionError:  # data nested too deeply for some step: this location only
+        return LocationPlan(
+            name,
+            principal_id,
+            error="the live state is nested too deeply to be read",
+            api_calls=client.calls - before,
+        )
     made = plan_location(
         name,
         principal_id,

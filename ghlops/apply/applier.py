@@ -172,10 +172,12 @@ def apply_location(
                 if new_id:
                     ids.set(change.kind, change.key, new_id)
                 outcome = Outcome(change, Status.DONE, new_id=new_id, adopted=adopted)
-            except GhlopsError as exc:
+            except (GhlopsError, RecursionError) as exc:
                 failed = True
                 what = f"{change.action} {adapters[change.kind].singular} {change.key!r}"
-                hint = explain(exc) if explain else ""
+                hint = explain(exc) if explain and isinstance(exc, GhlopsError) else ""
+                if isinstance(exc, RecursionError):  # data nested too deeply: this change only
+                    exc = GhlopsError("the data is nested too deeply to be handled")
                 outcome = Outcome(change, Status.FAILED, error=f"{what}: {exc}{hint}")
         outcomes.append(outcome)
         if on_outcome:

@@ -7,12 +7,14 @@ layer above runs unchanged against the real API, the sandbox over HTTP, or the s
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
-import json
 import logging
 import math
 import os
 import random
+import re
+import socket
 import threading
 import time
 from collections.abc import Callable, Generator, Mapping
@@ -25,11 +27,13 @@ import httpx
 from ghlops import __version__
 from ghlops.client.errors import (
     ApiError,
+    InvalidRequestError,
     InvalidResponseError,
     RateLimitError,
     ServerError,
     TransportError,
     error_for,
+    parse_json,
 )
 from ghlops.client.paging import read_pages
 from ghlops.client.ratelimit import RateLimiter
@@ -37,8 +41,9 @@ from ghlops.errors import ConfigError
 from ghlops.secrets import mask_text
 
 DEFAULT_BASE_URL = "https://services.leadconnectorhq.com"
-DEFAULT_TIMEOUT = 30.0  # seconds per HTTP call (connect, each read); env GHLOPS_TIMEOUT
+DEFAULT_TIMEOUT = 30.0  # seconds per HTTP call, connect to last byte; env GHLOPS_TIMEOUT
 TIMEOUT_ENV = "GHLOPS_TIMEOUT"
+MAX_RESPONSE_BYTES = 16 * 1024 * 1024  # an answer (as sent, and decompressed) larger is refused
 log = logging.getLogger("ghlops.http")
 
 _SAFE = frozenset({"GET", "HEAD", "OPTIONS"})  # reads: no effect on the server
@@ -116,6 +121,30 @@ def check_base_url(url: str) -> str:
     return url.rstrip("/")
 
 
+# what a path may hold: ids and names from GHL go into paths, and one such as "../../companies/X"
+# or "a/b?c" must never turn a call into another one
+_PATH = re.compile(r"(/[A-Za-z0-9_.~:@!$&'()*+,;=%-]+)+/?")
+
+
+def check_path(method: str, path: str) -> str:
+    """``path`` when it is a plain API path: no ``.``/``..`` segment, no empty segment (but a
+    trailing ``/``), no query or fragment, no character outside a URL path's own.
+
+    Raises:
+        InvalidRequestError: naming the call, the id or name in it shown escaped.
+    """
+    segments = path.split("/")[1:]
+    if _PATH.fullmatch(path) and not any(s in (".", "..") for s in segments):
+        return path
+    raise InvalidRequestError(
+        method,
+        path.encode("unicode_escape").decode("ascii", "replace")[:300],
+        None,
+        "not sent: an id or name in the path is not a GHL id (it holds '/', '..', '?', "
+        "spaces or other characters an id never has)",
+    )
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -169,13 +198,18 @@ class GhlClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
+        max_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         self._auth = BearerAuth(token) if token is not None else None  # repr: token=***
+        self.deadline = timeout if timeout is not None else timeout_from_env()
+        self.max_bytes = max_bytes
+        # a network needs the watchdog; an in-process transport (the embedded sandbox) does not
+        self._watchdog = transport is None or isinstance(transport, httpx.HTTPTransport)
         self._http = httpx.Client(
             base_url=check_base_url(base_url),
             auth=self._auth,
             transport=transport,
-            timeout=timeout if timeout is not None else timeout_from_env(),
+            timeout=self.deadline,
             verify=True,
             headers={"Accept": "application/json", "User-Agent": f"ghlops/{__version__}"},
         )
@@ -215,6 +249,7 @@ class GhlClient:
         write has ``maybe_applied`` set.
         """
         method = method.upper()
+        check_path(method, path)
         headers = {"Version": version} if version else {}
         policy = self.retry
         started = self._clock()
@@ -230,8 +265,25 @@ class GhlClient:
                 # a POST after a connection that was never made is safe to send again
                 retryable = exc.retryable and (method in _IDEMPOTENT or not exc.sent)
                 uncertain = uncertain or exc.sent
+            except InvalidResponseError as exc:
+                # an answer too large to read: asking again gets the same; a write may have
+                # taken effect
+                error = exc.annotated(maybe_applied=method not in _SAFE)
+                retryable = False
+                uncertain = True
             else:
-                if response.status_code < 400:
+                if 300 <= response.status_code < 400:
+                    where = mask_text(response.headers.get("location", "")[:200]) or "nowhere"
+                    error = InvalidResponseError(
+                        method,
+                        path,
+                        response.status_code,
+                        f"a redirect (to {where}); the GHL API never redirects, and ghlops "
+                        "does not follow redirects",
+                        maybe_applied=method not in _SAFE,
+                    )
+                    retryable = False
+                elif response.status_code < 400:
                     try:
                         return _decode(method, path, response)
                     except InvalidResponseError as exc:
@@ -308,9 +360,10 @@ class GhlClient:
             self.calls += 1
         started = time.monotonic()
         try:
-            response = self._http.request(
+            request = self._http.build_request(
                 method, path, headers=headers, params=_clean(params), json=body, data=form
             )
+            response = self._exchange(path, request)
         except httpx.HTTPError as exc:
             raise self._transport_error(method, path, exc, started) from None
         throttled = response.status_code == 429
@@ -328,6 +381,74 @@ class GhlClient:
                 masked_headers(response.request.headers),
             )
         return response
+
+    def _exchange(self, path: str, request: httpx.Request) -> httpx.Response:
+        """Send ``request`` and read its whole answer, all within the call's deadline (connect,
+        headers and body together: a server sending a byte a second is cut off) and the size
+        cap (as sent and decompressed).
+
+        Over a network the call runs in a worker thread the caller waits for until the
+        deadline; past it, the worker's socket is shut down and ReadTimeout raised.
+
+        Raises:
+            httpx.HTTPError: the call failed or ran out of time.
+            InvalidResponseError: the answer is larger than ``max_bytes``.
+        """
+        deadline = time.monotonic() + self.deadline
+        call = _Call()
+        if not self._watchdog:
+            return self._read_whole(path, request, deadline, call)
+        request.extensions["trace"] = call.trace
+        worker = threading.Thread(
+            target=call.run,
+            args=(lambda: self._read_whole(path, request, deadline, call),),
+            name="ghlops-http",
+            daemon=True,
+        )
+        worker.start()
+        if not call.done.wait(self.deadline):
+            call.abort()
+            raise httpx.ReadTimeout(f"no whole answer within {self.deadline:g} s", request=request)
+        return call.result()
+
+    def _read_whole(
+        self, path: str, request: httpx.Request, deadline: float, call: _Call
+    ) -> httpx.Response:
+        response = self._http.send(request, stream=True)
+        call.response = response
+        cap = self.max_bytes
+        try:
+            declared = response.headers.get("content-length", "")
+            too_large = declared.isdigit() and int(declared) > cap
+            body = bytearray()
+            if not too_large:
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > cap or response.num_bytes_downloaded > cap:
+                        too_large = True
+                        break
+                    if time.monotonic() > deadline:
+                        raise httpx.ReadTimeout(
+                            f"no whole answer within {self.deadline:g} s", request=request
+                        )
+        finally:
+            response.close()
+        if too_large:
+            raise InvalidResponseError(
+                request.method,
+                path,
+                response.status_code,
+                f"the answer is larger than {cap // (1024 * 1024)} MiB; it was not read",
+            )
+        # decoded already: the copy must not claim an encoding or a length
+        headers = [
+            (name, value)
+            for name, value in response.headers.multi_items()
+            if name.lower() not in _FRAMING_HEADERS
+        ]
+        return httpx.Response(
+            response.status_code, headers=headers, content=bytes(body), request=request
+        )
 
     def _transport_error(
         self, method: str, path: str, exc: httpx.HTTPError, started: float
@@ -383,6 +504,49 @@ class GhlClient:
         )
 
 
+_FRAMING_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+
+
+class _Call:
+    """One HTTP exchange run in a worker thread, and what the caller needs to cut it off."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.response: httpx.Response | None = None
+        self.stream: Any = None  # the network stream of a new connection, once connected
+        self._answer: httpx.Response | None = None
+        self._error: BaseException | None = None
+
+    def run(self, work: Callable[[], httpx.Response]) -> None:
+        try:
+            self._answer = work()
+        except BaseException as exc:  # handed to the caller's thread
+            self._error = exc
+        finally:
+            self.done.set()
+
+    def trace(self, event: str, info: Mapping[str, Any]) -> None:
+        """httpcore's trace hook: keeps the stream of a connection made for this call."""
+        if event in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
+            self.stream = info.get("return_value")
+
+    def abort(self) -> None:
+        """Shut the call's socket down, so that the worker's blocking read ends now."""
+        stream = self.stream
+        if self.response is not None:
+            stream = self.response.extensions.get("network_stream", stream)
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if isinstance(sock, socket.socket):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def result(self) -> httpx.Response:
+        if self._error is not None:
+            raise self._error
+        assert self._answer is not None
+        return self._answer
+
+
 def masked_headers(headers: Mapping[str, str]) -> str:
     """Request headers for a log line, secrets masked (``Authorization: Bearer ***``)."""
     shown = []
@@ -410,10 +574,10 @@ def _decode(method: str, path: str, response: httpx.Response) -> Any:
     if not response.content:
         return {}
     try:
-        return json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
+        return parse_json(response.content)
+    except ValueError as exc:
         raise InvalidResponseError(
-            method, path, response.status_code, "the response body is not valid JSON"
+            method, path, response.status_code, f"the response body is not valid JSON ({exc})"
         ) from None
 
 

@@ -155,7 +155,47 @@ class ServerError(ApiError):
 
 
 class InvalidResponseError(ApiError):
-    """A 2xx response whose body is not the JSON the API documents."""
+    """An answer that cannot be used: a 2xx whose body is not the JSON the API documents, a
+    redirect, an answer over the size cap."""
+
+
+class InvalidRequestError(ApiError):
+    """A call that was not sent: its path holds something no GHL id or name in a path has."""
+
+
+MAX_JSON_DEPTH = 64  # GHL's deepest documented answer nests about 8 levels
+
+
+def parse_json(data: bytes) -> Any:
+    """``data`` decoded as JSON, nested at most ``MAX_JSON_DEPTH`` levels.
+
+    Raises:
+        ValueError: not JSON (or not UTF-8), or nested deeper (a RecursionError never escapes).
+    """
+    try:
+        value = json.loads(data)
+    except RecursionError:
+        raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels") from None
+    except UnicodeDecodeError:
+        raise ValueError("not UTF-8") from None
+    except ValueError:
+        raise ValueError("not JSON") from None
+    todo: list[tuple[Any, int]] = [(value, 1)]
+    while todo:
+        current, depth = todo.pop()
+        children = (
+            current.values()
+            if isinstance(current, dict)
+            else current
+            if isinstance(current, list)
+            else ()
+        )
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth + 1 > MAX_JSON_DEPTH:
+                    raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels")
+                todo.append((child, depth + 1))
+    return value
 
 
 _REASONS = {
@@ -184,8 +224,8 @@ _BY_STATUS: dict[int, type[ApiError]] = {
 def error_message(body: bytes) -> str:
     """The human part of an error body: ``message`` (string or list), else ``error``, else text."""
     try:
-        data: Any = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        data: Any = parse_json(body)
+    except ValueError:
         text = body.decode("utf-8", "replace").strip()
         if text.lstrip().startswith("<"):
             return "non-JSON (HTML) error page"

@@ -11,6 +11,7 @@ location is not planned (so a cut-off list can never look like objects to delete
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from ghlops.client.errors import ApiError, InvalidResponseError
@@ -19,6 +20,9 @@ from ghlops.resources.base import Adapter, Ctx, LiveItem
 
 READ_RETRIES = 2  # a kind whose answer cannot be used is read this many times more
 SHAPE_ERRORS = (KeyError, TypeError, AttributeError, ValueError)
+# GHL's ids: 20 letters and digits, 24 hex digits, UUIDs, short random strings; an id goes into
+# URL paths, so one with any other character ("../../companies/X") is refused
+GHL_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
 
 class LiveShapeError(GhlopsError):
@@ -70,6 +74,9 @@ def checked_live(adapter: Adapter, items: Sequence[LiveItem]) -> list[LiveItem]:
     for item in items:
         if not isinstance(item.id, str) or item.id in ("", "None"):
             raise ValueError(f"{adapter.singular} {item.key!r} has no id")
+        if not GHL_ID.fullmatch(item.id):
+            shown = item.id.encode("unicode_escape").decode("ascii")[:80]
+            raise ValueError(f"{adapter.singular} {item.key!r}: {shown!r} is not a GHL id")
         if item.id in seen:
             raise ValueError(f"{adapter.singular} id {item.id} is listed twice")
         seen.add(item.id)
