@@ -116,7 +116,7 @@ def api_target(
 ) -> Target:
     """GHL (or a sandbox served over HTTP): tokens from the environment or the agency's OAuth."""
     url = check_base_url(base_url or os.environ.get("GHLOPS_BASE_URL") or DEFAULT_BASE_URL)
-    broker = TokenBroker(url, project.agency, warn=warn)
+    broker = TokenBroker(url, project.agency, warn=warn, root=project.root)
     return Target(url, broker.location_token, broker.agency_token, describe=url)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -21,3 +22,30 @@ def write_atomic(path: Path, text: str, mode: int = 0o644) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def read_limited(path: Path, limit: int, what: str) -> str:
+    """The text of ``path``, a regular file of at most ``limit`` bytes (UTF-8).
+
+    Raises:
+        FileNotFoundError: there is no such file.
+        ConfigError: it is not a regular file (a folder, a device such as /dev/zero, a FIFO),
+            or is larger than ``limit``.
+        UnicodeDecodeError: it is not UTF-8.
+    """
+    from ghlops.errors import ConfigError
+
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError(f"{what} is not a regular file")
+        if info.st_size > limit:
+            raise ConfigError(f"{what} is larger than {limit // (1024 * 1024)} MiB")
+        with os.fdopen(fd, "rb", closefd=False) as stream:
+            data = stream.read(limit + 1)
+    finally:
+        os.close(fd)
+    if len(data) > limit:  # grew while read
+        raise ConfigError(f"{what} is larger than {limit // (1024 * 1024)} MiB")
+    return data.decode("utf-8")

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections import Counter
 from collections.abc import Mapping
 from functools import lru_cache
@@ -45,6 +46,12 @@ _NAME_PARTS = (
 _NAME_WORDS = frozenset(
     {"auth", "oauth", "authorization", "authorisation", "authentication", "pass", "pwd"}
     | {"passphrase", "passcode", "sig", "hmac", "cookie", "key", "keys"}
+    | {"pin", "pins", "otp", "totp", "cvv", "cvc", "ssn", "passkey", "combination"}
+)
+# "code" is secret in "Door Code", "Alarm Code", "access code"; not in "zip code", "color code"
+_SECRET_CODES = frozenset(
+    {"door", "gate", "alarm", "access", "entry", "lock", "safe", "security", "secret", "wifi"}
+    | {"unlock", "garage", "keypad", "verification", "backup", "recovery", "pin", "building"}
 )
 # "key" qualified by one of these is an identifier, not a secret
 _PLAIN_KEYS = frozenset(
@@ -68,6 +75,8 @@ _TOKEN_CHARS = re.compile(r"[\w.~+/=-]+")
 _HEX = re.compile(r"[0-9a-fA-F]+")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 _URL_IN_TEXT = re.compile(r"https?://[^\s\"'<>`)\]]+")
+# user:password@ after any scheme (smtp://, postgres://, ftp://, redis://…)
+_URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]{1,20}://[^\s:/@\"'<>]*:)([^\s@/\"'<>]+)(@)")
 _WORD_IN_TEXT = re.compile(r"[\w.~+/=-]{32,}")
 
 
@@ -88,7 +97,8 @@ def secret_name(name: str) -> bool:
                 return True
         elif word in _NAME_WORDS:
             return True
-    return False
+    head, found, _ = compact.partition("code")
+    return bool(found) and any(w in head for w in _SECRET_CODES)
 
 
 def _entropy(text: str) -> float:
@@ -167,6 +177,8 @@ def _mask_str(text: str) -> str:
 def _secret_str(text: str) -> bool:
     if _split_url(text) is not None:
         return _mask_url(text) is not None
+    if _URL_CREDENTIALS.search(text):
+        return True
     return bool(_BEARER.search(text)) or random_string(text.strip())
 
 
@@ -185,7 +197,10 @@ def mask(value: object) -> str:
     """Hide a value: ``••••`` and the last 4 characters of a long string; in a URL, only its
     secret parts are masked (``https://x.com/hook?token=••••3f9a``)."""
     if isinstance(value, str):
-        return _mask_url(value) or _mask_str(value)
+        masked = _mask_url(value)
+        if masked is None and _URL_CREDENTIALS.search(value) and "\n" not in value:
+            masked = _URL_CREDENTIALS.sub(lambda m: m.group(1) + MASK + m.group(3), value)
+        return masked or _mask_str(value)
     return MASK
 
 
@@ -226,7 +241,10 @@ def mask_secrets(value: Any, field: str = "", *, inherited: bool = False) -> Any
 
 
 def mask_text(text: str) -> str:
-    """Free text (an error, a note) with secret-looking URLs and tokens inside it masked."""
+    """Free text (an error, a note) with the known secrets (see :func:`register_secret`), and
+    secret-looking URLs and tokens inside it masked."""
+    text = scrub(text)
+    text = _URL_CREDENTIALS.sub(lambda m: m.group(1) + MASK + m.group(3), text)
     text = _URL_IN_TEXT.sub(lambda m: _mask_url(m.group()) or m.group(), text)
     text = _BEARER.sub(lambda m: _mask_str(m.group()), text)
     return _WORD_IN_TEXT.sub(
@@ -270,3 +288,77 @@ def mask_change_data(change: Mapping[str, Any]) -> dict[str, Any]:
     if "reasons" in data:
         data["reasons"] = [mask_text(str(r)) for r in change.get("reasons") or ()]
     return data
+
+
+# -- the secrets this process knows: tokens, OAuth client secrets and refresh tokens -----------
+
+SCRUBBED = "***"
+MIN_PREFIX = 8  # a truncated echo of a secret is masked from this many characters on
+_known: list[str] = []
+_known_lock = threading.Lock()
+_pattern: re.Pattern[str] | None = None
+
+
+def register_secret(value: str | None) -> None:
+    """Remember ``value`` (a token, a client secret, a refresh token) so that :func:`scrub`
+    removes it from everything that leaves the process, in any encoding."""
+    global _pattern
+    if not value or len(value.strip()) < 4:
+        return
+    with _known_lock:
+        if value not in _known:
+            _known.append(value)
+            _known.sort(key=len, reverse=True)
+            _pattern = None
+
+
+def forget_secrets() -> None:
+    """Forget every registered secret (tests)."""
+    global _pattern
+    with _known_lock:
+        _known.clear()
+        _pattern = None
+
+
+def _char(c: str) -> str:
+    """A regex for ``c`` as is, JSON-escaped (``\u0070``), percent-encoded (``%70``) or
+    HTML/Unicode-escaped (``&#112;``, ``&#x70;``)."""
+    code = ord(c)
+    forms = [re.escape(c)]
+    if code < 0x10000:
+        forms.append(rf"\\u{code:04x}")
+    if code < 0x80:
+        forms += [f"%{code:02x}", rf"&\#{code};", rf"&\#x{code:x};"]
+        if c == "/":
+            forms.append(r"\\/")
+        if c == " ":
+            forms.append(r"\+")
+    return "(?:" + "|".join(forms) + ")"
+
+
+def _secret_regex(secret: str) -> str:
+    """A regex for ``secret`` or a prefix of it of at least MIN_PREFIX characters, each
+    character in any of :func:`_char`'s forms."""
+    chars = [_char(c) for c in secret]
+    head = min(len(chars), MIN_PREFIX)
+    tail = ""
+    for part in reversed(chars[head:]):
+        tail = f"(?:{part}{tail})?"
+    return "".join(chars[:head]) + tail
+
+
+def _compiled() -> re.Pattern[str] | None:
+    global _pattern
+    with _known_lock:
+        if _pattern is None and _known:
+            _pattern = re.compile("|".join(_secret_regex(s) for s in _known), re.IGNORECASE)
+        return _pattern
+
+
+def scrub(text: str) -> str:
+    """``text`` without any registered secret: raw, JSON-escaped, URL-encoded, HTML-escaped,
+    or cut to a prefix of at least MIN_PREFIX characters."""
+    pattern = _compiled()
+    if pattern is None or not text:
+        return text
+    return pattern.sub(SCRUBBED, text)

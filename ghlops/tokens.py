@@ -24,9 +24,10 @@ import httpx
 from ghlops.client import GhlClient, oauth
 from ghlops.client.errors import ApiError
 from ghlops.errors import ConfigError, Problem, SourcePos
-from ghlops.fileio import write_atomic
+from ghlops.fileio import read_limited, write_atomic
 from ghlops.manifest.project import AgencyConfig, LocationConfig
 from ghlops.scaffold import default_token_env
+from ghlops.secrets import register_secret
 from ghlops.settings import PLACEHOLDER_LOCATION_ID, PROJECT_FILE
 
 
@@ -39,7 +40,9 @@ class TokenBroker:
         transport: httpx.BaseTransport | None = None,
         env: Mapping[str, str] | None = None,
         warn: Callable[[str], None] | None = None,
+        root: Path | None = None,
     ) -> None:
+        self.root = root  # the project folder: the refresh token file must be in it (or config)
         self.base_url = base_url
         self.agency = agency
         self.transport = transport
@@ -122,7 +125,9 @@ class TokenBroker:
         client_id = self._env(config.client_id_env, "agency.oauth")
         secret = self._env(config.client_secret_env, "agency.oauth")
         path = config.refresh_token_file
-        refresh_token = read_token_file(path, self.warn)
+        refresh_token = read_token_file(path, self.warn, root=self.root)
+        for value in (secret, refresh_token):
+            register_secret(value)  # an /oauth/token error echoing its form must not show them
         with GhlClient(None, base_url=self.base_url, transport=self.transport) as client:
             try:
                 grant = oauth.refresh(client, client_id, secret, refresh_token)
@@ -131,6 +136,8 @@ class TokenBroker:
                     f"agency: refreshing the OAuth token with the refresh token in {path} "
                     f"failed: {exc}"
                 ) from None
+        register_secret(grant.access_token)
+        register_secret(grant.refresh_token)
         if grant.refresh_token:
             # GHL rotates refresh tokens on use: the old one is dead now. Keep the new one
             # before anything else can fail.
@@ -138,12 +145,42 @@ class TokenBroker:
         return grant.access_token
 
 
-def read_token_file(path: Path, warn: Callable[[str], None] | None = None) -> str:
+MAX_TOKEN_FILE_BYTES = 16 * 1024
+CONFIG_DIR = Path("~/.config/ghlops")
+
+
+def allowed_token_folders(root: Path | None) -> list[Path]:
+    """Where a refresh token file may be: the project folder and ``~/.config/ghlops/``."""
+    folders = [CONFIG_DIR.expanduser()]
+    if root is not None:
+        folders.insert(0, root)
+    return [f.resolve() for f in folders]
+
+
+def read_token_file(
+    path: Path, warn: Callable[[str], None] | None = None, *, root: Path | None = None
+) -> str:
+    """The refresh token in ``path``: a regular file of at most 16 KiB inside the project
+    folder ``root`` or ``~/.config/ghlops/`` (a ghlops.yaml changed in a pull request must not
+    make the CI job send /proc/self/environ as a token, or rewrite a file elsewhere).
+
+    Raises:
+        ConfigError: it is elsewhere, not a regular file, too large, empty or unreadable.
+    """
+    resolved = path.resolve()
+    folders = allowed_token_folders(root)
+    if not any(resolved.is_relative_to(folder) for folder in folders):
+        raise ConfigError(
+            f"agency.oauth.refreshTokenFile: {path} is outside the project folder and "
+            f"{CONFIG_DIR}/; keep the refresh token file in one of them"
+        )
     try:
         info = path.stat()
-        text = path.read_text(encoding="utf-8").strip()
+        text = read_limited(path, MAX_TOKEN_FILE_BYTES, f"refresh token file {path}").strip()
     except FileNotFoundError:
         raise ConfigError(f"agency.oauth: refresh token file {path} does not exist") from None
+    except ConfigError as exc:
+        raise ConfigError(f"agency.oauth: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"agency.oauth: cannot read {path}: {exc}") from None
     if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO) and warn:

@@ -19,11 +19,20 @@ import click
 from ghlops import __version__
 from ghlops.cli.output import echo, use_color
 from ghlops.errors import GhlopsError, ManifestError
+from ghlops.escape import terminal
+from ghlops.secrets import mask_text, scrub
 
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2
 EXIT_PARTIAL = 3
+
+
+class ScrubbingFormatter(logging.Formatter):
+    """Log lines without the secrets this process knows, and without control characters."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return one_line(scrub(super().format(record)))
 
 
 @dataclass
@@ -33,21 +42,11 @@ class Context:
     color: bool
 
 
-# Control characters in a problem (a key or a name written with "\n" or "\e" in YAML) would break
-# the one-line-per-problem output or drive the terminal: they are shown escaped instead.
-_ESCAPES = {
-    **{code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))},
-    ord("\t"): "\\t",
-    ord("\n"): "\\n",
-    ord("\r"): "\\r",
-    0x2028: "\\u2028",
-    0x2029: "\\u2029",
-}
-
-
 def one_line(text: str) -> str:
-    """``text`` with line breaks and other control characters escaped."""
-    return text.translate(_ESCAPES)
+    """``text`` with line breaks and other control characters escaped (a key or a name written
+    with "\\n" or "\\e" in YAML must not break the one-line-per-problem output or drive the
+    terminal)."""
+    return terminal(text)
 
 
 _GLOBAL_FLAGS = frozenset({"--debug", "--no-color"})
@@ -101,7 +100,8 @@ class GhlopsGroup(click.Group):
                 echo(f"  {one_line(str(problem))}", err=True)
             ctx.exit(EXIT_ERROR)
         except GhlopsError as exc:
-            echo(f"Error: {exc}", err=True)
+            lines = mask_text(str(exc)).split("\n")  # its own lines; others' text is escaped
+            echo("Error: " + "\n".join(one_line(line) for line in lines), err=True)
             ctx.exit(EXIT_ERROR)
         except KeyboardInterrupt as exc:
             code = getattr(exc, "exit_code", 130)  # 143 for SIGTERM (cli.interrupts)
@@ -134,8 +134,8 @@ class GhlopsGroup(click.Group):
 def cli(ctx: click.Context, directory: Path, debug: bool, no_color: bool) -> None:
     """Manage GoHighLevel sub-account configuration as code: validate, plan, apply."""
     if debug:
-        logging.basicConfig(
-            level=logging.WARNING, stream=sys.stderr, format="%(name)s: %(message)s"
-        )
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(ScrubbingFormatter("%(name)s: %(message)s"))
+        logging.basicConfig(level=logging.WARNING, handlers=[handler])
         logging.getLogger("ghlops").setLevel(logging.DEBUG)
     ctx.obj = Context(directory, debug, use_color(no_color=no_color))

@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ghlops.cli.output import echo
+from ghlops.escape import terminal
 from ghlops.plan.changes import ACTION_SYMBOLS, Plan
+from ghlops.secrets import mask_text
 
 if TYPE_CHECKING:
     from ghlops.apply.applier import Outcome
@@ -40,13 +42,13 @@ def outcome_line(outcome: Outcome) -> tuple[str, bool] | None:
     what = f"{singular(change.kind)} {fmt_value(change.key)}"
     symbol = ACTION_SYMBOLS[change.action]
     if outcome.status is Status.DONE:
-        ident = f" (id {outcome.new_id})" if outcome.new_id else ""
+        ident = f" (id {terminal(outcome.new_id)})" if outcome.new_id else ""
         past = _PAST[change.action.value]
         if outcome.adopted:
             past += " (adopted after an ambiguous failure)"
         return f"{symbol} {what}: {past}{ident}", False
     if outcome.status is Status.FAILED:
-        return f"{symbol} {what}: FAILED: {outcome.error}", True
+        return f"{symbol} {what}: FAILED: {terminal(mask_text(outcome.error or ''))}", True
     if outcome.status is Status.MANUAL:
         return f"{symbol} {what}: manual, not applied", False
     return None  # not attempted: counted in the summary
@@ -119,7 +121,7 @@ class ApplyReporter:
             if self.tty:
                 self.lines.setdefault(location, []).append((text, error, outcome.status.value))
             else:
-                echo(f"  {location}: {text}", err=error)
+                echo(f"  {terminal(location)}: {text}", err=error)
 
     def __exit__(
         self,
@@ -150,7 +152,7 @@ class ApplyReporter:
                 parts.append(f"{counts['failed']} FAILED")
             if counts.get("manual"):
                 parts.append(f"{counts['manual']} manual")
-            echo(f"{name}: {', '.join(parts)}")
+            echo(f"{terminal(name)}: {', '.join(parts)}")
             for text, error, _ in lines:
                 echo(f"  {text}", err=error)
             shown = True

@@ -10,6 +10,8 @@ from typing import Any
 
 import click
 
+from ghlops.secrets import scrub
+
 PLAIN_PROGRESS_MIN = 20  # without a terminal, progress lines only for fleets this big
 
 
@@ -22,7 +24,9 @@ def use_color(stream: object = None, *, no_color: bool = False) -> bool:
 
 
 def echo(text: str = "", *, err: bool = False, nl: bool = True) -> None:
-    click.echo(text, err=err, nl=nl)
+    """Print ``text``; the secrets this process knows (tokens, OAuth secrets) never get out,
+    in whatever encoding they came back (see :func:`ghlops.secrets.scrub`)."""
+    click.echo(scrub(text), err=err, nl=nl)
 
 
 class Progress:

@@ -21,9 +21,11 @@ from ghlops.cli.common import (
 )
 from ghlops.cli.interrupts import Interrupts
 from ghlops.cli.output import Progress, echo
+from ghlops.escape import terminal
 from ghlops.plan import planfile
 from ghlops.plan.changes import Action, Plan
 from ghlops.plan.safety import Verdict, Violation, check_plan
+from ghlops.secrets import mask_text
 from ghlops.settings import DEFAULT_PARALLELISM
 
 if TYPE_CHECKING:  # imported lazily (pydantic, httpx, the registry): --help starts fast
@@ -251,7 +253,7 @@ def render(
     if as_json:
         from ghlops.render.json import render_json
 
-        return render_json(plan, {**verdict.to_data(), **(first or {})})
+        return render_json(plan, {**verdict.to_data(), **(first or {})}, show_secrets=show_secrets)
     if markdown:
         from ghlops.render.markdown import MAX_CHARS, render_markdown
 
@@ -260,7 +262,9 @@ def render(
         return top + body
     from ghlops.render.text import render_plan
 
-    return refusals.text_block(verdict) + render_plan(plan, color=obj.color, expand=expand)
+    return refusals.text_block(verdict) + render_plan(
+        plan, color=obj.color, expand=expand, show_secrets=show_secrets
+    )
 
 
 def run_plan(
@@ -327,7 +331,8 @@ def run_plan(
 @click.option(
     "--show-secrets",
     is_flag=True,
-    help="Do not mask secret-looking values in --markdown output (local use only).",
+    help="Do not mask secret-looking values in the text, --json or --markdown output (local "
+    "use only; plan files are always masked).",
 )
 @click.option(
     "--out",
@@ -399,15 +404,15 @@ def summarise(results: Sequence[LocationResult]) -> tuple[str, int]:
     for r in results:
         if r.interrupted and not r.failed:
             lines.append(
-                f"  {r.name}: stopped by the interrupt; {r.count(Status.DONE)} done, "
+                f"  {terminal(r.name)}: stopped by the interrupt; {r.count(Status.DONE)} done, "
                 f"{r.count(Status.NOT_ATTEMPTED)} not attempted"
             )
     for r in failed_locs:
         if r.error:
-            lines.append(f"  {r.name}: not applied: {r.error}")
+            lines.append(f"  {terminal(r.name)}: not applied: {terminal(mask_text(r.error))}")
         else:
             lines.append(
-                f"  {r.name}: stopped at the first failure; "
+                f"  {terminal(r.name)}: stopped at the first failure; "
                 f"{r.count(Status.DONE)} done, {r.count(Status.NOT_ATTEMPTED)} "
                 "not attempted"
             )

@@ -32,6 +32,7 @@ from ghlops.cli.plan_apply import (
     warn,
 )
 from ghlops.errors import ConfigError
+from ghlops.escape import terminal
 from ghlops.plan import planfile
 from ghlops.plan.changes import Action, Plan
 from ghlops.plan.safety import Verdict, Violation
@@ -313,7 +314,7 @@ def run_apply_saved(obj: Context, options: RunOptions, path: Path, all_or_nothin
                 refused.append(
                     LocationResult(loc.name, loc.location_id, (), error="; ".join(reasons))
                 )
-                echo(f"Refused {loc.label}: {'; '.join(reasons)}", err=True)
+                echo(f"Refused {terminal(loc.label)}: {terminal('; '.join(reasons))}", err=True)
                 rule = "unreadable" if plan_now is not None and plan_now.error else "stale"
                 stale.append(
                     Violation(

@@ -38,7 +38,7 @@ from ghlops.client.errors import (
 from ghlops.client.paging import read_pages
 from ghlops.client.ratelimit import RateLimiter
 from ghlops.errors import ConfigError
-from ghlops.secrets import mask_text
+from ghlops.secrets import mask_text, register_secret
 
 DEFAULT_BASE_URL = "https://services.leadconnectorhq.com"
 DEFAULT_TIMEOUT = 30.0  # seconds per HTTP call, connect to last byte; env GHLOPS_TIMEOUT
@@ -165,6 +165,7 @@ class BearerAuth(httpx.Auth):
                 "header (spaces, line breaks, non-ASCII); check the variable that holds it"
             )
         self._token = token
+        register_secret(token)  # never printed, logged or saved, in any encoding
 
     def __repr__(self) -> str:
         return "BearerAuth(token=***)"
@@ -342,9 +343,9 @@ class GhlClient:
 
     def _redact(self, content: bytes) -> bytes:
         """``content`` without this client's token (an API echoing it must not leak it)."""
-        if self._auth is None:
-            return content
-        return content.replace(self._auth.token.encode(), b"***")
+        if self._auth is not None:
+            content = content.replace(self._auth.token.encode(), b"***")
+        return content
 
     def _send(
         self,

@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from ghlops.errors import GhlopsError
+from ghlops.escape import terminal
 
 
 class ApiError(GhlopsError):
@@ -256,4 +257,5 @@ def trace_id(body: bytes) -> str | None:
 
 def error_for(method: str, path: str, status: int, body: bytes) -> ApiError:
     cls = _BY_STATUS.get(status) or (ServerError if status >= 500 else ApiError)
-    return cls(method, path, status, error_message(body), trace_id=trace_id(body))
+    # the server's words, on one line and unable to drive a terminal, at most 500 characters
+    return cls(method, path, status, terminal(error_message(body))[:500], trace_id=trace_id(body))

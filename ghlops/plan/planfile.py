@@ -23,7 +23,9 @@ written atomically.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import secrets
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -33,14 +35,15 @@ from typing import Any
 
 from ghlops import __version__
 from ghlops.errors import ConfigError
-from ghlops.fileio import write_atomic
+from ghlops.fileio import read_limited, write_atomic
 from ghlops.plan.changes import Action, Change, FieldDiff, LocationPlan, Plan, frozen
-from ghlops.secrets import mask_change_data
+from ghlops.secrets import mask_change_data, scrub
 
 FILE_KIND = "ghlops-plan"
 # the plan file's own format: 2 added target, flags, project_files, refusals, per-location applied
 FILE_FORMAT = "2"
 EMBEDDED = "embedded-sandbox"
+MAX_PLAN_BYTES = 64 * 1024 * 1024  # a plan file larger is refused unread
 
 
 def changes_checksum(loc: LocationPlan) -> str:
@@ -49,6 +52,15 @@ def changes_checksum(loc: LocationPlan) -> str:
         change.pop("source", None)  # where an item is declared may move without changing it
     blob = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def salted(salt: str, digest: str) -> str:
+    """``digest`` keyed with the plan file's random salt: the digests in a file cannot be
+    compared with those of other files or looked up in precomputed tables (a masked value cannot
+    be recovered from them that way). Files without a salt hold the plain digests."""
+    if not salt:
+        return digest
+    return hmac.new(salt.encode("utf-8"), digest.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def plan_document(
@@ -63,12 +75,15 @@ def plan_document(
     allowed: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     data = plan.to_data()
+    salt = secrets.token_hex(16)
     for loc_plan, loc_data in zip(plan.all, [*data["locations"], data["agency"]], strict=False):
         if loc_data is None:
             continue
-        loc_data["live_digests"] = dict(loc_plan.live_digests)
-        loc_data["desired_digest"] = loc_plan.desired_digest
-        loc_data["changes_checksum"] = changes_checksum(loc_plan)
+        loc_data["live_digests"] = {
+            kind: salted(salt, digest) for kind, digest in loc_plan.live_digests.items()
+        }
+        loc_data["desired_digest"] = salted(salt, loc_plan.desired_digest)
+        loc_data["changes_checksum"] = salted(salt, changes_checksum(loc_plan))
         if not show_secrets:
             loc_data["changes"] = [mask_change_data(c) for c in loc_data["changes"]]
     return {
@@ -84,12 +99,21 @@ def plan_document(
         "refusals": [dict(r) for r in refusals],
         "allowed": [dict(a) for a in allowed],
         "applied": {},
+        "digest_salt": salt,
         **{k: v for k, v in data.items() if k != "format_version"},
     }
 
 
 def save(path: Path, document: Mapping[str, Any]) -> None:
-    write_atomic(path, json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n")
+    """Write a plan file, mode 0600 (it may hold what live state says), without the secrets
+    this process knows."""
+    text = json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n"
+    try:
+        write_atomic(path, scrub(text), mode=0o600)
+    except OSError as exc:  # --out under a regular file, a read-only folder, a full disk
+        raise ConfigError(
+            f"cannot write the plan file {path}: {exc.strerror or type(exc).__name__}"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -101,6 +125,7 @@ class SavedLocation:
     changes_checksum: str
     has_changes: bool
     agency: bool = False
+    salt: str = ""  # the file's digest_salt (see salted)
 
     @property
     def key(self) -> str:
@@ -162,6 +187,7 @@ class SavedPlan:
                 str(e.get("changes_checksum", "")),
                 bool(e.get("changes")),
                 agency=agency,
+                salt=str(self.document.get("digest_salt") or ""),
             )
             for e, agency in entries
         ]
@@ -198,9 +224,11 @@ def load(path: Path, *, shown: Path | None = None) -> SavedPlan:
     """Read a plan file; ``shown`` is the path as the user gave it, for messages."""
     name = shown or path
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(read_limited(path, MAX_PLAN_BYTES, f"plan file {name}"))
     except FileNotFoundError:
         raise ConfigError(f"plan file {name} does not exist") from None
+    except RecursionError:
+        raise ConfigError(f"plan file {name} is not a ghlops plan (nested too deeply)") from None
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise ConfigError(f"plan file {name} is not a ghlops plan ({exc})") from None
     if not isinstance(document, dict) or document.get("kind") != FILE_KIND:
@@ -222,16 +250,18 @@ def load(path: Path, *, shown: Path | None = None) -> SavedPlan:
 def stale_reasons(saved: SavedLocation, now: LocationPlan) -> list[str]:
     """Why a location's saved plan no longer holds, in words; empty when it does."""
     reasons = []
-    if saved.desired_digest != now.desired_digest:
+    salt = saved.salt
+    if saved.desired_digest != salted(salt, now.desired_digest):
         reasons.append("its manifests (or their variables) changed since the plan")
+    live_now = {kind: salted(salt, digest) for kind, digest in now.live_digests.items()}
     moved = sorted(
         kind
-        for kind in set(saved.live_digests) | set(now.live_digests)
-        if saved.live_digests.get(kind) != now.live_digests.get(kind)
+        for kind in set(saved.live_digests) | set(live_now)
+        if saved.live_digests.get(kind) != live_now.get(kind)
     )
     if moved:
         reasons.append(f"its live state changed since the plan ({', '.join(moved)})")
-    if not reasons and saved.changes_checksum != changes_checksum(now):
+    if not reasons and saved.changes_checksum != salted(salt, changes_checksum(now)):
         reasons.append("the changes computed now differ from the reviewed ones")
     return reasons
 

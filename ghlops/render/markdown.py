@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from ghlops.escape import terminal
 from ghlops.plan.changes import ACTION_SYMBOLS, Action, Change, LocationPlan, Plan
 from ghlops.render.text import fmt_value, singular, summary_line
 from ghlops.secrets import mask_diff, mask_secrets, mask_text, secret_label
@@ -50,8 +51,9 @@ def render_markdown(
 
 
 def _code(text: str) -> str:
-    """An inline code span holding ``text`` whatever backticks it contains."""
-    text = " ".join(text.split("\n"))
+    """An inline code span holding ``text`` whatever backticks it contains (on one line, its
+    control characters escaped)."""
+    text = terminal(text)
     run = max((len(m) for m in re.findall(r"`+", text)), default=0)
     fence = "`" * (run + 1)
     pad = " " if run or text.startswith(" ") else ""
@@ -67,8 +69,9 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>~#])")  # | is escaped in table cells on
 
 
 def _prose(text: str) -> str:
-    """Free text (a reason, a warning) that Markdown must show as it is."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split("\n"))).replace("&", "&amp;")
+    """Free text (a reason, a warning) that Markdown must show as it is: one line, control
+    characters escaped (:func:`ghlops.escape.terminal`), Markdown's own characters escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", terminal(text)).replace("&", "&amp;")
 
 
 def _fence(lines: Sequence[str], lang: str = "diff") -> str:
@@ -147,7 +150,7 @@ class _Renderer:
     def _change_lines(self, change: Change, *, ids: bool) -> tuple[str, ...]:
         head = f"{ACTION_SYMBOLS[change.action]} {singular(change.kind)} {fmt_value(change.key)}"
         if ids and change.id:
-            head += f" (id {change.id})"
+            head += f" (id {terminal(change.id)})"
         if change.destructive:
             head += "  DESTRUCTIVE"
         if change.protected:
@@ -157,7 +160,7 @@ class _Renderer:
             after = change.after if self.show_secrets else mask_secrets(change.after)
             for name, value in after.items():
                 if value != change.key and not name.startswith("_"):
-                    lines.append(f"+     {name}: {_short(fmt_value(value))}")
+                    lines.append(f"+     {terminal(name)}: {_short(fmt_value(value))}")
         elif change.action is not Action.DELETE:
             labelled = any(secret_label(m) for m in (change.before, change.after) if m)
             for diff in change.diffs:
@@ -167,12 +170,13 @@ class _Renderer:
                     else mask_diff(diff.field, diff.before, diff.after, labelled=labelled)
                 )
                 hidden = before == after and diff.before != diff.after
-                lines.append(f"-     {diff.field}: {_short(fmt_value(before))}")
+                field_name = terminal(diff.field)
+                lines.append(f"-     {field_name}: {_short(fmt_value(before))}")
                 lines.append(
-                    f"+     {diff.field}: {_short(fmt_value(after))}"
+                    f"+     {field_name}: {_short(fmt_value(after))}"
                     + ("  # masked; the value changes" if hidden else "")
                 )
-        lines += [f"      # {self.text(reason)}" for reason in change.reasons]
+        lines += [f"      # {terminal(self.text(reason))}" for reason in change.reasons]
         return tuple(lines)
 
     # -- grouping --
@@ -438,9 +442,13 @@ class _Renderer:
 
         def block(loc: LocationPlan, limit: int | None = None) -> str | None:
             agency = loc is self.plan.agency
-            name = "<b>agency</b>" if agency else f"<b>{html.escape(loc.name, quote=False)}</b>"
+            name = (
+                "<b>agency</b>"
+                if agency
+                else f"<b>{html.escape(terminal(loc.name), quote=False)}</b>"
+            )
             summary = (
-                f"{name} <code>{html.escape(loc.location_id, quote=False)}</code> — "
+                f"{name} <code>{html.escape(terminal(loc.location_id), quote=False)}</code> — "
                 f"{_counts_phrase(loc.counts())}"
             )
             lines: list[str] = []

@@ -15,7 +15,9 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from ghlops.escape import terminal as t
 from ghlops.plan.changes import ACTION_SYMBOLS, Action, Change, LocationPlan, Plan
+from ghlops.render.masking import masked_plan
 from ghlops.resources import registry
 
 _COLORS = {
@@ -32,7 +34,8 @@ def _paint(text: str, code: str, color: bool) -> str:
 
 
 def fmt_value(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=str)
+    """A value as JSON, safe for a terminal (C1 controls and the like escaped too)."""
+    return t(json.dumps(value, ensure_ascii=False, default=str))
 
 
 def singular(kind: str) -> str:
@@ -44,7 +47,7 @@ def render_change(change: Change, *, color: bool = False) -> list[str]:
     symbol = ACTION_SYMBOLS[change.action]
     head = f"{symbol} {singular(change.kind)} {fmt_value(change.key)}"
     if change.id:
-        head += f" (id {change.id})"
+        head += f" (id {t(change.id)})"
     if change.destructive:
         head += "  " + _paint("DESTRUCTIVE", "1;31", color)
     lines = ["  " + _paint(head, _COLORS[change.action], color)]
@@ -52,14 +55,14 @@ def render_change(change: Change, *, color: bool = False) -> list[str]:
         lines += _fields({k: v for k, v in change.after.items() if v != change.key})
     elif change.action in (Action.UPDATE, Action.REPLACE, Action.MANUAL):
         for d in change.diffs:
-            lines.append(f"      {d.field}: {fmt_value(d.before)} → {fmt_value(d.after)}")
+            lines.append(f"      {t(d.field)}: {fmt_value(d.before)} → {fmt_value(d.after)}")
     for reason in change.reasons:
-        lines.append(f"      # {reason}")
+        lines.append(f"      # {t(reason)}")
     return lines
 
 
 def _fields(fields: Mapping[str, Any]) -> list[str]:
-    return [f"      {name}: {fmt_value(value)}" for name, value in fields.items()]
+    return [f"      {t(name)}: {fmt_value(value)}" for name, value in fields.items()]
 
 
 def summary_line(counts: Mapping[str, int]) -> str:
@@ -78,21 +81,22 @@ UNMANAGED_NAMES = 20  # unmanaged objects named per location, then counted
 
 
 def render_location(loc: LocationPlan, *, color: bool = False, agency: bool = False) -> list[str]:
-    title = f"Agency {loc.location_id}" if agency else f"Location {loc.name} ({loc.location_id})"
+    where = t(loc.location_id)
+    title = f"Agency {where}" if agency else f"Location {t(loc.name)} ({where})"
     lines = [_paint(title, "1", color)]
     if loc.error:
-        lines.append("  " + _paint(f"FAILED: {loc.error}", "31", color))
+        lines.append("  " + _paint(f"FAILED: {t(loc.error)}", "31", color))
         return lines
     for warning in loc.warnings:
-        lines.append("  " + _paint(f"warning: {warning}", "33", color))
+        lines.append("  " + _paint(f"warning: {t(warning)}", "33", color))
     if not loc.changes:
         lines.append("  no changes")
     for change in loc.changes:
         lines += render_change(change, color=color)
     for note in loc.notes:
-        lines.append(f"  note: {note}")
+        lines.append(f"  note: {t(note)}")
     for hint in loc.hints:
-        lines.append(f"  hint: {hint}")
+        lines.append(f"  hint: {t(hint)}")
     for obj in loc.unmanaged_objects[:UNMANAGED_NAMES]:
         lines.append(
             f"  ? {singular(obj.kind)} {fmt_value(obj.name)} (unmanaged: prune would delete it)"
@@ -150,14 +154,14 @@ def summary_table(plan: Plan, shown: list[LocationPlan]) -> list[str]:
     rows = [loc for loc in shown if loc.changes or loc.error or loc.warnings]
     if len(rows) < 2:
         return []
-    width = max(len("location"), *(len(loc.name) for loc in rows))
+    width = max(len("location"), *(len(t(loc.name)) for loc in rows))
     head = f"  {'location':<{width}}  {'+':>4} {'~':>4} {'-/+':>4} {'-':>4} {'!':>4}  {'calls':>5}  status"
     lines = [head, "  " + "-" * (len(head) - 2)]
     for loc in rows:
         c = loc.counts()
         status = "FAILED" if loc.error else ("warnings" if loc.warnings else "changes")
         lines.append(
-            f"  {loc.name:<{width}}  {c['create']:>4} {c['update']:>4} {c['replace']:>4} "
+            f"  {t(loc.name):<{width}}  {c['create']:>4} {c['update']:>4} {c['replace']:>4} "
             f"{c['delete']:>4} {c['manual']:>4}  {loc.api_calls:>5}  {status}"
         )
     return lines
@@ -184,13 +188,18 @@ def _locations(count: int) -> str:
     return f"{count} location{'s' if count != 1 else ''}"
 
 
-def render_plan(plan: Plan, *, color: bool = False, expand: bool = False) -> str:
+def render_plan(
+    plan: Plan, *, color: bool = False, expand: bool = False, show_secrets: bool = False
+) -> str:
     """The plan as text.
 
     Unless ``expand``: a change made identically in GROUP_MIN or more locations is listed once,
     naming the locations (up to GROUP_NAMES, then a count); locations left with nothing of their
-    own to show are counted on one line, and unchanged locations on another.
+    own to show are counted on one line, and unchanged locations on another. Secret-looking
+    values are masked unless ``show_secrets``; text from the API or the manifests is escaped
+    (:func:`ghlops.escape.terminal`), with or without colours.
     """
+    plan = masked_plan(plan, show_secrets=show_secrets)
     lines: list[str] = []
     groups = {} if expand else grouped_changes(plan)
     grouped_ids = {id(change) for where in groups.values() for _, change in where}
@@ -199,7 +208,7 @@ def render_plan(plan: Plan, *, color: bool = False, expand: bool = False) -> str
         for where in groups.values():
             change = where[0][1]
             first, *rest = render_change(replace(change, id=None), color=color)
-            where_names = [loc.name for loc, _ in where]
+            where_names = [t(loc.name) for loc, _ in where]
             lines.append(f"{first} — {_locations(len(where_names))} ({name_list(where_names)})")
             lines += rest
         lines.append("  (--expand lists them under each location)")
@@ -249,7 +258,7 @@ def render_plan(plan: Plan, *, color: bool = False, expand: bool = False) -> str
     unmanaged = sum(sum(loc.unmanaged.values()) for loc in plan.all)
     calls = sum(loc.api_calls for loc in plan.all)
     if plan.failed:
-        failed = ", ".join(loc.name for loc in plan.failed)
+        failed = ", ".join(t(loc.name) for loc in plan.failed)
         lines.append(
             _paint(f"Failed to plan {len(plan.failed)} location(s): {failed}", "31", color)
         )

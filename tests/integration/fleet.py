@@ -249,3 +249,17 @@ def check_fleet(sb: Sandbox, n: int, keep: Mapping[str, str], *, kinds: str = "a
 
 def all_kinds() -> Sequence[str]:
     return [*KEYS, "shippingRates", "prices", "customMenus"]
+
+
+def use_agency_oauth(root: Path) -> None:
+    """Switch a one-clinic project (:func:`write_fleet`) to the agency's OAuth app: client id and
+    secret from $CID and $CSECRET, the refresh token in .secrets/refresh, and the clinic's token
+    exchanged from the agency's."""
+    text = (root / "ghlops.yaml").read_text()
+    (root / "ghlops.yaml").write_text(
+        text.replace(
+            "defaults:",
+            f"agency:\n  companyId: {COMPANY}\n  oauth: {{clientIdEnv: CID, clientSecretEnv: "
+            "CSECRET, refreshTokenFile: .secrets/refresh}\ndefaults:",
+        ).replace(f"    tokenEnv: {token_env(0)}\n", "")
+    )

@@ -39,6 +39,7 @@ from tests.integration.fleet import (
     seed_fleet,
     token_env,
     tokens,
+    use_agency_oauth,
     use_fast_retries,
     write_fleet,
 )
@@ -277,14 +278,7 @@ def test_oauth_secrets_stay_secret(tmp_path: Path, http_sandbox: HttpSandbox) ->
     """The client secret (a canary) and the refresh and access tokens the sandbox issues."""
     sb = http_sandbox.sandbox
     root = write_fleet(tmp_path / "oauth", 1, kinds="core")
-    text = (root / "ghlops.yaml").read_text()
-    (root / "ghlops.yaml").write_text(
-        text.replace(
-            "defaults:",
-            f"agency:\n  companyId: {COMPANY}\n  oauth: {{clientIdEnv: CID, clientSecretEnv: "
-            "CSECRET, refreshTokenFile: .secrets/refresh}\ndefaults:",
-        ).replace(f"    tokenEnv: {token_env(0)}\n", "")
-    )
+    use_agency_oauth(root)
     sb.provision_location(LOC, company_id=COMPANY)
     sb.register_oauth_client("cid", SECRET_CANARY)
     refresh = sb.issue_refresh_token("cid", COMPANY)
@@ -312,7 +306,7 @@ def test_token_files_readable_by_others_give_a_warning(tmp_path: Path) -> None:
     for mode, warned in ((0o600, False), (0o640, True), (0o604, True), (0o400, False)):
         path.chmod(mode)
         warnings: list[str] = []
-        assert read_token_file(path, warnings.append) == "r-token"
+        assert read_token_file(path, warnings.append, root=tmp_path) == "r-token"
         assert bool(warnings) is warned, (oct(mode), warnings)
         if warned:
             assert "r-token" not in warnings[0] and "chmod 600" in warnings[0]
