@@ -15,6 +15,7 @@ is written when custom menu links were exported, and the source project's ``poli
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
@@ -166,6 +167,8 @@ def write_files(out: Path, files: Mapping[str, str]) -> list[Path]:
     """Write ``files`` (relative path -> text) under ``out``; the bundle folders written are
     emptied of ``*.yaml``/``*.yml`` files first, so no file of an earlier export stays behind.
     """
+    for rel in files:
+        _no_symlink(out, Path(rel))
     folders = {(out / rel).parent for rel in files if rel != PROJECT_FILE}
     for folder in sorted(folders):
         if folder.is_dir():
@@ -175,9 +178,29 @@ def write_files(out: Path, files: Mapping[str, str]) -> list[Path]:
     for rel, text in sorted(files.items()):
         path = out / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8") as stream:
+            stream.write(text)
         written.append(path)
     return written
+
+
+def _no_symlink(out: Path, rel: Path) -> None:
+    """Refuse to write ``out/rel`` when it, or a folder on the way to it inside ``out``, is a
+    symbolic link: ``export --force`` must never delete or overwrite files elsewhere.
+
+    Raises:
+        ConfigError: naming the link.
+    """
+    current = out
+    for part in rel.parts:
+        current = current / part
+        if current.is_symlink():
+            raise ConfigError(
+                f"{current} is a symbolic link; export does not write through links (it could "
+                "delete or overwrite files outside the output folder): remove it, or choose "
+                "another folder"
+            )
 
 
 def copy_sandbox(source: Path, dest: Path) -> bool:

@@ -70,6 +70,11 @@ def expand_bundle(root: Path, entry: str, pos: SourcePos) -> tuple[list[BundleFi
     """
     if not entry.strip():
         return [], [Problem(pos, "bundle path is empty")]
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in entry):
+        shown = entry.encode("unicode_escape").decode("ascii")
+        return [], [
+            Problem(pos, f"bundle path '{shown}' holds a control character (NUL, newline…)")
+        ]
     rel = _display(root, entry)
     path = root / entry
     try:

@@ -20,7 +20,11 @@ template line the user wrote, even across ``{% for %}`` loops and ``{% if %}`` b
 from __future__ import annotations
 
 import bisect
+import math
 import re
+import string
+import threading
+import time
 import types
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -43,6 +47,15 @@ from ghlops.manifest.yamlload import MAX_FILE_BYTES
 
 MAX_OUTPUT_CHARS = MAX_FILE_BYTES
 """Largest rendered output accepted (characters)."""
+MAX_RANGE = 10_000
+"""Most items one ``range()`` gives (a bundle file lists objects, it does not compute)."""
+MAX_WIDTH = 10_000
+"""Widest padding or width a filter, ``%`` or ``str.format`` may ask for."""
+RENDER_SECONDS = 2.0
+"""CPU time one file may take to render (checked at every loop step of ``range``, every call
+and every output piece)."""
+MAX_STEPS = 100_000
+"""Loop steps (over ``range``) and calls one file's rendering may take."""
 
 _TEMPLATE_MARKERS = ("{{", "{%", "{#")
 
@@ -105,9 +118,15 @@ def template_context(
 
 
 class _Undefined(StrictUndefined):
-    """StrictUndefined whose message names the full dotted path of what was missing."""
+    """StrictUndefined whose message names the full dotted path of what was missing; shown in
+    any way (also as an item of a list, ``[Undefined]``, from ``map`` or ``groupby``) it is an
+    error."""
 
     __slots__ = ()
+
+    def __repr__(self) -> str:
+        self._fail_with_undefined_error()
+        raise AssertionError("unreachable")  # pragma: no cover
 
     @property
     def _undefined_message(self) -> str:
@@ -143,9 +162,103 @@ class _CodeGenerator(CodeGenerator):
         super().visit_TemplateData(node, frame)
 
 
+class TemplateLimit(SecurityError):
+    """A template asked for more than a bundle file may take (time, steps, sizes, widths)."""
+
+
+class _Budget(threading.local):
+    """The CPU time and steps the file being rendered (in this thread) has left."""
+
+    deadline: float = math.inf
+    steps: int = 0
+
+    def start(self) -> None:
+        self.deadline = time.thread_time() + RENDER_SECONDS
+        self.steps = 0
+
+    def stop(self) -> None:
+        self.deadline = math.inf
+
+    def spend(self, steps: int = 1) -> None:
+        self.steps += steps
+        if self.steps > MAX_STEPS:
+            raise TemplateLimit(f"the template takes more than {MAX_STEPS} steps")
+        if time.thread_time() > self.deadline:
+            raise TemplateLimit(f"the template takes more than {RENDER_SECONDS:g} s to render")
+
+
+_BUDGET = _Budget()
+
+
+def _range(*args: int) -> Iterator[int]:
+    """``range`` for templates: at most MAX_RANGE items, each a step of the render budget."""
+    numbers = range(*args)
+    if len(numbers) > MAX_RANGE:
+        raise TemplateLimit(f"range() of {len(numbers)} items (the limit is {MAX_RANGE})")
+
+    def steps() -> Iterator[int]:
+        for n in numbers:
+            _BUDGET.spend()
+            yield n
+
+    return steps()
+
+
+def _check_width(width: object, what: str) -> None:
+    if isinstance(width, int) and abs(width) > MAX_WIDTH:
+        raise TemplateLimit(f"{what} width {width} is over the limit of {MAX_WIDTH}")
+
+
+_PERCENT_WIDTH = re.compile(r"%[-+ #0]*(\d+)?(?:\.(\d+))?")
+
+
+def _check_format_spec(fmt: str, what: str) -> None:
+    """Refuse ``str.format`` fields whose width or precision is over MAX_WIDTH."""
+    try:
+        fields = list(string.Formatter().parse(fmt))
+    except ValueError:
+        return  # str.format raises its own error
+    for _text, _name, spec, _conv in fields:
+        for number in re.findall(r"\d+", spec or ""):
+            _check_width(int(number), what)
+        if spec and "{" in spec:
+            _check_format_spec(spec, what)
+
+
+def _nested_spec(fmt: str) -> bool:
+    try:
+        return any("{" in (spec or "") for _t, _n, spec, _c in string.Formatter().parse(fmt))
+    except ValueError:
+        return False
+
+
+def _guarded(name: str, original: Any, *widths: int) -> Any:
+    """A filter that refuses widths over MAX_WIDTH (positional ``widths`` or ``width=``)."""
+
+    def guarded(value: Any, *args: Any, **kwargs: Any) -> Any:
+        for index in widths:
+            if index < len(args):
+                _check_width(args[index], f"'{name}'")
+        _check_width(kwargs.get("width"), f"'{name}'")
+        if name == "format" and isinstance(value, str):
+            for match in _PERCENT_WIDTH.finditer(value):
+                for group in match.groups():
+                    _check_width(int(group) if group else 0, "'%'")
+        return original(value, *args, **kwargs)
+
+    guarded.__name__ = original.__name__
+    for marker in ("jinja_pass_arg",):
+        if hasattr(original, marker):
+            setattr(guarded, marker, getattr(original, marker))
+    return guarded
+
+
+_WIDTH_FILTERS = {"center": (0,), "indent": (0,), "wordwrap": (0,), "truncate": (0,), "format": ()}
+
+
 class _Environment(ImmutableSandboxedEnvironment):
     code_generator_class = _CodeGenerator
-    intercepted_binops = frozenset({"*", "**"})
+    intercepted_binops = frozenset({"*", "**", "%"})
 
     def __init__(self) -> None:
         super().__init__(
@@ -157,13 +270,61 @@ class _Environment(ImmutableSandboxedEnvironment):
             keep_trailing_newline=True,
         )
         self.data_lines: dict[str, set[int]] = {}
+        self.globals["range"] = _range
+        for name in ("lipsum",):  # allocates what it is asked for
+            self.globals.pop(name, None)
+        for name, widths in _WIDTH_FILTERS.items():
+            self.filters[name] = _guarded(name, self.filters[name], *widths)
+
+    def call(
+        __self,
+        __context: Context,
+        __obj: Any,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        _BUDGET.spend()
+        owner = getattr(__obj, "__self__", None)
+        if isinstance(owner, str) and getattr(__obj, "__name__", "") in ("format", "format_map"):
+            _check_format_spec(owner, "format")
+        if isinstance(owner, str) and getattr(__obj, "__name__", "") in (
+            "center",
+            "ljust",
+            "rjust",
+            "zfill",
+            "expandtabs",
+        ):
+            for arg in args[:1]:
+                _check_width(arg, f"'{__obj.__name__}'")
+        return super().call(__context, __obj, *args, **kwargs)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if isinstance(obj, _PathDict) and attribute in obj:
             return obj[attribute]
-        return super().getattr(obj, attribute)
+        found = super().getattr(obj, attribute)
+        if isinstance(obj, str) and attribute in ("format", "format_map") and callable(found):
+            _check_format_spec(obj, "format")
+            nested = _nested_spec(obj)
+
+            def checked(*args: Any, **kwargs: Any) -> Any:
+                if nested:  # widths given as arguments: '{:{w}}'.format(x, w=...)
+                    values = [*args, *kwargs.values()]
+                    for value in (
+                        v for a in values for v in (a.values() if isinstance(a, dict) else [a])
+                    ):
+                        _check_width(value, "format")
+                return found(*args, **kwargs)
+
+            return checked
+        return found
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "%" and isinstance(left, str):
+            for match in _PERCENT_WIDTH.finditer(left):
+                for group in match.groups():
+                    _check_width(int(group) if group else 0, "'%'")
+            if "%*" in left or ".*" in left:
+                raise TemplateLimit("'%' with a '*' width is not supported in templates")
         if operator == "*":
             for seq, times in ((left, right), (right, left)):
                 if (
@@ -291,6 +452,8 @@ def _failure_line(exc: BaseException, name: str) -> int | None:
 
 def _failure(exc: Exception, compiled: CompiledTemplate, fallback: int | None) -> TemplateFailure:
     line = _failure_line(exc, compiled.name) or fallback
+    if isinstance(exc, TemplateLimit):
+        return TemplateFailure(f"template limit: {_one_line(str(exc))}", line)
     if isinstance(exc, SecurityError):
         return TemplateFailure(f"unsafe template access: {_one_line(str(exc))}", line)
     if isinstance(exc, UndefinedError):
@@ -314,9 +477,11 @@ def render(compiled: CompiledTemplate, context: Mapping[str, Any]) -> Rendered:
     current = 1  # template line where the latest chunk starts
     position = 1  # template line of the end of the output so far
     size = 0
+    _BUDGET.start()
     try:
         iterator: Iterator[str] = iter(gen)
         for chunk in iterator:
+            _BUDGET.spend()
             is_data = False
             if isinstance(gen, types.GeneratorType):
                 inner = _innermost(gen)
@@ -343,6 +508,7 @@ def render(compiled: CompiledTemplate, context: Mapping[str, Any]) -> Rendered:
     except Exception as exc:
         raise _failure(exc, compiled, current) from None
     finally:
+        _BUDGET.stop()
         if isinstance(gen, types.GeneratorType):
             gen.close()
     lines.append(pending if pending is not None else position)

@@ -29,10 +29,13 @@ from yaml.reader import ReaderError
 
 from ghlops.errors import ManifestError, Problem, SourcePos
 
-MAX_FILE_BYTES = 5 * 1024 * 1024
-"""Largest file ghlops reads (5 MB); larger ones are refused unread."""
+MAX_FILE_BYTES = 1024 * 1024
+"""Largest file ghlops reads (1 MB: PyYAML parses about 0.1-0.2 MB a second of CPU, so a
+legal file of this size parses in a few seconds); larger ones are refused unread."""
 
 MAX_DEPTH = 50
+MAX_INT_DIGITS = 30  # an integer in a manifest has at most this many digits (any base)
+_INT_TAG = "tag:yaml.org,2002:int"
 """Deepest nesting of YAML collections accepted."""
 
 YamlPath = tuple[object, ...]
@@ -266,6 +269,13 @@ class _Builder:
         return self._scalar(node)
 
     def _scalar(self, node: Node) -> Any:
+        if node.tag == _INT_TAG and isinstance(node.value, str):
+            digits = sum(c.isalnum() for c in node.value.removeprefix("0x").removeprefix("0o"))
+            if digits > MAX_INT_DIGITS:
+                self.problem(
+                    node, f"number too large ({digits} digits; the limit is {MAX_INT_DIGITS})"
+                )
+                return None
         try:
             return self.loader.construct_object(node, deep=True)
         except MarkedYAMLError as exc:

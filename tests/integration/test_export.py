@@ -461,3 +461,28 @@ def test_export_over_http_with_base_url(http_sandbox: HttpSandbox, tmp_path: Pat
     again = run(out, "plan", "--base-url", http_sandbox.url, "--detailed-exitcode",
                 env={"GHL_TOKEN_SHOP": token})  # fmt: skip
     assert again.exit_code == 0, again.output
+
+
+def test_export_force_never_follows_symlinks(shop: Path, tmp_path: Path) -> None:
+    """A link inside the output folder (to a folder or a file elsewhere) is refused: nothing
+    outside the output folder is deleted or overwritten."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "precious.yaml").write_text("keep: me\n")
+    (elsewhere / "tags.yaml").write_text("keep: me too\n")
+    out = tmp_path / "adopted"
+    (out / "bundles").mkdir(parents=True)
+    (out / "bundles" / "shop").symlink_to(elsewhere)
+    folder_link = run(shop, "export", "--sandbox", "--out", str(out), "--force")
+    assert folder_link.exit_code == 1, folder_link.output
+    assert f"{out / 'bundles' / 'shop'} is a symbolic link; export does not write through" in (
+        folder_link.stderr
+    )
+    (out / "bundles" / "shop").unlink()
+    (out / "bundles" / "shop").mkdir()
+    (out / "bundles" / "shop" / "tags.yaml").symlink_to(elsewhere / "tags.yaml")
+    file_link = run(shop, "export", "--sandbox", "--out", str(out), "--force")
+    assert file_link.exit_code == 1, file_link.output
+    assert "tags.yaml is a symbolic link" in file_link.stderr
+    assert (elsewhere / "precious.yaml").read_text() == "keep: me\n"
+    assert (elsewhere / "tags.yaml").read_text() == "keep: me too\n"

@@ -393,7 +393,7 @@ def test_not_utf8_and_too_large(make_project: MakeProject) -> None:
     with (root / "bundles" / "base" / "huge.yaml").open("wb") as handle:
         handle.truncate(7 * 1024 * 1024 + 1)  # sparse: instant, and must not be read
     assert load_errors(root) == [
-        "bundles/base/huge.yaml:1: file too large (7.1 MB, limit 5 MB)",
+        "bundles/base/huge.yaml:1: file too large (7.1 MB, limit 1 MB)",
         "bundles/base/latin1.yaml:2: not UTF-8 text (byte 0xe9 at line 2)",
     ]
 

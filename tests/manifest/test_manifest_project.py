@@ -289,7 +289,7 @@ def test_project_file_not_utf8_and_too_large(make_project: MakeProject) -> None:
 
     with (root / "ghlops.yaml").open("wb") as handle:
         handle.truncate(6 * 1024 * 1024)  # sparse: instant, and must not be read
-    assert problems_of(root) == ["ghlops.yaml:1: file too large (6 MB, limit 5 MB)"]
+    assert problems_of(root) == ["ghlops.yaml:1: file too large (6 MB, limit 1 MB)"]
 
 
 # -- bundle entries -------------------------------------------------------------------------------

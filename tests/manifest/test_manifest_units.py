@@ -72,7 +72,7 @@ def test_read_text(tmp_path: Path) -> None:
     with big.open("wb") as handle:
         handle.truncate(MAX_FILE_BYTES + 1)
     text, problem = read_text(big, "big.yaml")
-    assert text is None and str(problem) == "big.yaml:1: file too large (5.1 MB, limit 5 MB)"
+    assert text is None and str(problem) == "big.yaml:1: file too large (1.1 MB, limit 1 MB)"
 
     text, problem = read_text(tmp_path, "dir")
     assert text is None and str(problem) == "dir:1: not a regular file"
