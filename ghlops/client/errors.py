@@ -246,8 +246,8 @@ def error_message(body: bytes) -> str:
 def trace_id(body: bytes) -> str | None:
     """The ``traceId`` of an error body, when it has a plain one (at most 100 characters)."""
     try:
-        data: Any = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        data: Any = parse_json(body)  # nested too deeply: a ValueError, never a RecursionError
+    except ValueError:
         return None
     value = data.get("traceId") if isinstance(data, dict) else None
     if isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9._:-]{1,100}", value):
