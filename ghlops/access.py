@@ -36,6 +36,9 @@ ACCESS: dict[str, KindAccess] = {
     ),
     "calendarGroups": KindAccess(("calendars/groups.readonly",), ("calendars/groups.write",)),
     "calendars": KindAccess(("calendars.readonly",), ("calendars.write",), ("users.readonly",)),
+    "calendarResources": KindAccess(
+        ("calendars/resources.readonly",), ("calendars/resources.write",)
+    ),
     # writes are opt-in (policy.pipelines: write); GHL's post-snapshot docs name these scopes
     "pipelines": KindAccess(("opportunities.readonly",), ("pipelines.create", "pipelines.write")),
     "products": KindAccess(
@@ -57,6 +60,7 @@ _FAMILIES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^/locations/[^/]+/customFields(/|$)", "locations/customFields"),
         (r"^/locations/[^/]+/customValues(/|$)", "locations/customValues"),
         (r"^/calendars/groups(/|$)", "calendars/groups"),
+        (r"^/calendars/resources(/|$)", "calendars/resources"),
         (r"^/calendars(/|$)", "calendars"),
         (r"^/users(/|$)", "users"),
         (r"^/products/collections(/|$)", "products/collection"),

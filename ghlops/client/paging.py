@@ -43,7 +43,8 @@ def read_pages(
     Args:
         fetch: Makes one GET of ``path`` with the given query and returns the decoded body.
         path: The list's path, for messages.
-        items: Dotted path to the list in the body (``"products"``, ``"data.data"``).
+        items: Dotted path to the list in the body (``"products"``, ``"data.data"``; ``""``:
+            the body is the list).
         total: Dotted path to the reported number of items (``"total"``, ``"data.count"``); a
             list of ``{"total": n}`` (the products list) counts as ``n``. None, or an answer
             without a usable number there: page until an empty or repeated page.
@@ -102,7 +103,10 @@ def read_pages(
 
 
 def dig(body: Any, dotted: str) -> Any:
-    """The value at a dotted path of dicts (``"data.count"``), or None."""
+    """The value at a dotted path of dicts (``"data.count"``), or None; ``""`` is the body
+    itself (a list endpoint answering a bare JSON array)."""
+    if not dotted:
+        return body
     for part in dotted.split("."):
         if not isinstance(body, dict):
             return None

@@ -2,6 +2,7 @@
 
 from ghlops.models.base import ResourceSpec
 from ghlops.models.calendar import Calendar, CalendarGroup
+from ghlops.models.calendar_resource import CalendarResource
 from ghlops.models.custom_field import CustomField
 from ghlops.models.custom_menu_link import CustomMenuLink
 from ghlops.models.custom_value import CustomValue
@@ -17,6 +18,7 @@ from ghlops.models.trigger_link import TriggerLink
 __all__ = [
     "Calendar",
     "CalendarGroup",
+    "CalendarResource",
     "CarrierService",
     "CollectionSeo",
     "CustomField",

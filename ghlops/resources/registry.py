@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ghlops.resources.base import Adapter
 from ghlops.resources.calendar_groups import CalendarGroupAdapter
+from ghlops.resources.calendar_resources import CalendarResourceAdapter
 from ghlops.resources.calendars import CalendarAdapter
 from ghlops.resources.custom_fields import CustomFieldAdapter
 from ghlops.resources.custom_menu_links import CustomMenuLinkAdapter
@@ -28,6 +29,7 @@ _ADAPTERS: tuple[Adapter, ...] = (
     CustomValueAdapter(),
     CalendarGroupAdapter(),  # before calendars, which refer to groups by slug
     CalendarAdapter(),
+    CalendarResourceAdapter(),  # after calendars, which it names
     RedirectAdapter(),
     TriggerLinkAdapter(),
     PipelineAdapter(),

@@ -39,6 +39,18 @@ class HttpSandbox:
     url: str
 
 
+class SandboxCalls:
+    """A sandbox middleware recording each request as (method, target); see
+    :func:`record_sandbox_requests`."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str]] = []
+
+    def __call__(self, request: Any, call_next: Any) -> Any:
+        self.seen.append((request.method, request.target))
+        return call_next(request)
+
+
 def record_sandbox_requests(monkeypatch: pytest.MonkeyPatch, middleware: Any) -> None:
     """Make every Sandbox the CLI opens during the test run ``middleware`` on each request
     (CLI runs build their own Sandbox, so tests cannot reach it otherwise)."""

@@ -9,6 +9,7 @@ published after the vendored specs are registered with ``routes.extension(...)``
 from __future__ import annotations
 
 from ghlops.sandbox.handlers import (
+    calendar_resources,
     calendars,
     custom_menus,
     funnels,
@@ -25,6 +26,7 @@ from ghlops.sandbox.routing import Kind, Route, RouteTable, Seeder
 MODULES = (
     locations,  # tags, customFields, customValues
     calendars,  # calendarGroups, calendars
+    calendar_resources,  # calendarResources (rooms, equipments)
     users,  # users (read-only; seeded)
     funnels,  # redirects
     links,  # triggerLinks
