@@ -46,6 +46,8 @@ def live(kind: str, name: str, parent: str | None = None) -> LiveItem:
         raw.update(slug="a-slug")
     elif kind in ("calendarGroups", "calendars"):
         raw.update(slug="a-slug", description="")
+    elif kind == "calendarResources":
+        raw.update(resourceType="rooms", description="d", isActive=True, calendarIds=[])
     elif kind == "redirects":
         domain, _, path = name.partition("/")
         raw.update(domain=domain, path=f"/{path}", target="https://x.example", action="url")
