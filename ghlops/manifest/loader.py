@@ -281,6 +281,11 @@ class _Session:
         self._sources: dict[tuple[Path, str], tuple[str | None, Problem | None]] = {}
         self._compiled: dict[tuple[Path, str], CompiledTemplate | Problem] = {}
         self._plain: dict[tuple[Path, str], _FileResult] = {}
+        # a templated file's renders that are the very same text are parsed and validated once
+        self._renders: dict[
+            tuple[Path, str, str, tuple[int, ...]],
+            tuple[list[DesiredItem], list[Problem], Failed],
+        ] = {}
 
     def expand(self, entry: str, pos: SourcePos) -> tuple[list[BundleFile], list[Problem]]:
         key = (entry, pos)
@@ -333,10 +338,18 @@ class _Session:
         except TemplateFailure as exc:
             result.dynamic.append(Problem(SourcePos(rel, exc.line), exc.message))
             return result
-        document, result.dynamic = parse_yaml(rendered.text, rel, rendered.template_line)
-        if document is not None and not result.dynamic:
-            result.items, problems, result.failed = _items(document, rel, templated=True)
-            result.dynamic += problems
+        render_key = (bundle_file.real, rel, rendered.text, rendered.lines)
+        parsed = self._renders.get(render_key)
+        if parsed is None:
+            document, dynamic = parse_yaml(rendered.text, rel, rendered.template_line)
+            items: list[DesiredItem] = []
+            failed: Failed = {}
+            if document is not None and not dynamic:
+                items, problems, failed = _items(document, rel, templated=True)
+                dynamic += problems
+            parsed = self._renders[render_key] = (items, dynamic, failed)
+        result.items, result.dynamic = list(parsed[0]), list(parsed[1])
+        result.failed = {kind: set(names) for kind, names in parsed[2].items()}
         return result
 
     def location(self, location: LocationConfig) -> _LocationResult:
