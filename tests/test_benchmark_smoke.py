@@ -19,6 +19,7 @@ LOCATIONS = 6
 BASELINE_LOCATIONS = 2
 PLANNER_RESOURCES = 1000
 APPLY_CREATES = 40
+MANAGED_LOCATIONS = 4
 
 
 def run_quick(out: Path, cwd: Path) -> dict[str, Any]:
@@ -36,6 +37,18 @@ def run_quick(out: Path, cwd: Path) -> dict[str, Any]:
         str(APPLY_CREATES),
         "--repeats",
         "1",
+        "--managed-locations",
+        str(MANAGED_LOCATIONS),
+        "--unmanaged-products",
+        "3",
+        "--sweep",
+        "4",
+        "--previous-locations",
+        "2",
+        "--b2b-locations",
+        "2",
+        "--b2b-items",
+        "9",
         "--out",
         str(out),
     ]
@@ -44,7 +57,7 @@ def run_quick(out: Path, cwd: Path) -> dict[str, Any]:
         cwd=cwd,  # the script finds the repository from its own path
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=600,  # a hang guard on a loaded machine, not a speed check
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
@@ -102,5 +115,20 @@ def test_quick_benchmark_reports_every_figure(tmp_path: Path) -> None:
     assert baseline["throttled"] == 0
     assert baseline["speedup"] > 0
 
-    assert len(r["table"]) == 8
+    managed = r["managed"]
+    assert managed["locations"] == MANAGED_LOCATIONS
+    run = managed["runs"][0]
+    assert run["calls_per_location_min"] == run["calls_per_location_max"] == 3  # 3 kinds
+    assert run["locations_with_changes"] == run["locations_failed"] == 0
+    assert run["unmanaged"] == 0  # the products are never read, so never counted
+    assert "products" in run["not_read"] and "prices" in run["not_read"]
+    assert managed["previous"]["calls_per_location_mean"] > 3 + 3  # every kind, every price
+    assert managed["throttled"] == 0
+
+    b2b = r["back_to_back"]
+    assert b2b["converged"] is True
+    assert b2b["exit_codes"] == {"plan": 0, "apply": 0, "plan again": 0}
+    assert b2b["throttled"] == 0
+
+    assert len(r["table"]) == 12
     assert all(row["met"] in (True, False, None) for row in r["table"])

@@ -1,0 +1,1 @@
+"""The fleet benchmark of ghlops, one module per measurement (see benchmarks/fleet.py)."""
