@@ -36,7 +36,11 @@ from ghlops.client.errors import (
     parse_json,
 )
 from ghlops.client.paging import read_pages
-from ghlops.client.ratelimit import RateLimiter
+from ghlops.client.ratelimit import (
+    DailyBudgetSpent,
+    RateLimiter,
+    RateLimitHeaderError,
+)
 from ghlops.errors import ConfigError
 from ghlops.secrets import mask_text, register_secret
 
@@ -267,7 +271,8 @@ class GhlClient:
                 retryable = exc.retryable and (method in _IDEMPOTENT or not exc.sent)
                 uncertain = uncertain or exc.sent
             except InvalidResponseError as exc:
-                # an answer too large to read: asking again gets the same; a write may have
+                # an answer too large to read, or an unbelievable rate-limit header (a broken
+                # or hostile server, not a wait): asking again gets the same; a write may have
                 # taken effect
                 error = exc.annotated(maybe_applied=method not in _SAFE)
                 retryable = False
@@ -300,9 +305,8 @@ class GhlClient:
                         # not applied: any method may be sent again once the window (or
                         # Retry-After) has passed; the limiter holds every thread of this client
                         throttles += 1
-                        wait = _retry_after(response) or self.limiter.window
+                        wait = self.limiter.blocked_for()  # Retry-After, else a window
                         if throttles <= policy.throttled_attempts and self._within(started, wait):
-                            self.limiter.block_for(wait)
                             continue
                         raise error.annotated(f"still throttled after {throttles} tries")
                     if error.means_not_found and method == "DELETE" and uncertain:
@@ -356,7 +360,10 @@ class GhlClient:
         body: Any,
         form: Mapping[str, str] | None = None,
     ) -> httpx.Response:
-        self.limiter.acquire()
+        try:
+            self.limiter.acquire()
+        except DailyBudgetSpent as exc:
+            raise RateLimitError(method, path, None, str(exc)) from None
         with self._count_lock:
             self.calls += 1
         started = time.monotonic()
@@ -366,12 +373,19 @@ class GhlClient:
             )
             response = self._exchange(path, request)
         except httpx.HTTPError as exc:
+            self.limiter.abandon()
             raise self._transport_error(method, path, exc, started) from None
+        except BaseException:
+            self.limiter.abandon()
+            raise
         throttled = response.status_code == 429
         if throttled:
             with self._count_lock:
                 self.throttled += 1
-        self.limiter.observe(response.headers, throttled=throttled)
+        try:
+            self.limiter.observe(response.headers, throttled=throttled)
+        except RateLimitHeaderError as exc:
+            raise InvalidResponseError(method, path, response.status_code, str(exc)) from None
         if log.isEnabledFor(logging.DEBUG):
             log.debug(
                 "%s %s -> %s (%.0f ms) [%s]",
@@ -580,13 +594,3 @@ def _decode(method: str, path: str, response: httpx.Response) -> Any:
         raise InvalidResponseError(
             method, path, response.status_code, f"the response body is not valid JSON ({exc})"
         ) from None
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return min(max(float(value), 0.0), 120.0)
-    except ValueError:
-        return None

@@ -22,7 +22,10 @@ class FakeClock:
 
 def limiter(max_requests: int = 3, interval: float = 1.0) -> tuple[RateLimiter, FakeClock]:
     clock = FakeClock()
-    return RateLimiter(max_requests, interval, clock=clock, sleep=clock.sleep), clock
+    return (
+        RateLimiter(max_requests, interval, clock=clock, sleep=clock.sleep, first_alone=False),
+        clock,
+    )
 
 
 def window(interval: float) -> float:
