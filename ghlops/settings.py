@@ -9,10 +9,10 @@ SANDBOX_DB = Path(".ghlops") / "sandbox.sqlite3"  # the embedded sandbox, in the
 EMBEDDED_SANDBOX_URL = "https://embedded-sandbox.invalid"
 
 # Locations planned or applied at the same time. GHL limits each location, not the fleet, and
-# every location's pacer keeps it within its own limit; the run shares one connection pool, so
-# more locations in flight cost sockets, not set-up. Measured (docs/benchmarks.md): 32 was the
-# fastest of 8, 32 and 64 on 2 cores for a 1,000-location plan.
-DEFAULT_PARALLELISM = 32
+# every location's pacer keeps it within its own limit. 32 measured fastest only with one shared
+# connection pool per run (not landed yet: docs/benchmarks.md); each location still builds its own
+# HTTP client, so the default stays 8 until the shared pool lands.
+DEFAULT_PARALLELISM = 8
 READ_WORKERS = 4  # kinds of one location read at the same time
 
 PLACEHOLDER_LOCATION_ID = "REPLACEwithYOURlocID"  # written by `ghlops init`; the sandbox only
