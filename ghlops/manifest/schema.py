@@ -94,13 +94,17 @@ def bundle_schema() -> dict[str, Any]:
 _NUMERIC_BOUNDS = frozenset(
     {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"}
 )
+# constraint names newer pydantic releases leave beside an "anyOf" they could not map (not JSON
+# Schema keywords, so validators ignore them; older releases leave them out)
+_NOT_JSON_SCHEMA = frozenset({"ge", "gt", "le", "lt"})
 
 
 def _canonical(node: Any) -> Any:
     """The same schema whatever pydantic release wrote it: older releases write bounds as floats
-    (``0.0``) and leave out ``additionalProperties: true`` (JSON Schema's default), newer ones
-    write ``0`` and spell the default out. Canonical form: integral bounds as integers, the
-    default left out."""
+    (``0.0``), leave out ``additionalProperties: true`` (JSON Schema's default) and flatten a
+    union of unions; newer ones write ``0``, spell the default out and nest the unions, with
+    pydantic's own ``ge``/``le`` beside them. Canonical form: integral bounds as integers, the
+    default and the non-keywords left out, unions flat."""
     if isinstance(node, list):
         return [_canonical(item) for item in node]
     if not isinstance(node, dict):
@@ -109,10 +113,27 @@ def _canonical(node: Any) -> Any:
     for key, value in node.items():
         if key == "additionalProperties" and value is True:
             continue
+        if key in _NOT_JSON_SCHEMA and isinstance(value, int | float):
+            continue  # pydantic's own constraint names, left over where it found no keyword
         if key in _NUMERIC_BOUNDS and isinstance(value, float) and value.is_integer():
             value = int(value)
-        canonical[key] = _canonical(value)
+        value = _canonical(value)
+        if key == "anyOf" and isinstance(value, list):
+            value = _flat_any_of(value)
+        canonical[key] = value
     return canonical
+
+
+def _flat_any_of(options: list[Any]) -> list[Any]:
+    """``anyOf`` with nested ``anyOf`` lists spliced in and repeated options dropped (older
+    pydantic releases flatten a union of unions, newer ones nest them: the same schema)."""
+    flat: list[Any] = []
+    for option in options:
+        inner = option.get("anyOf") if isinstance(option, dict) and len(option) == 1 else None
+        for one in _flat_any_of(inner) if isinstance(inner, list) else [option]:
+            if one not in flat:
+                flat.append(one)
+    return flat
 
 
 def render_schemas() -> dict[str, str]:
