@@ -27,10 +27,10 @@ from ghlops.apply.applier import (
     not_started,
     relist_delays,
 )
-from ghlops.client import DEFAULT_BASE_URL, GhlClient, check_base_url
+from ghlops.client import DEFAULT_BASE_URL, Connection, GhlClient, check_base_url
 from ghlops.client.client import RetryPolicy
 from ghlops.client.errors import ApiError
-from ghlops.client.ratelimit import RateLimiter
+from ghlops.client.ratelimit import RateLimiter, duration
 from ghlops.errors import ConfigError, GhlopsError
 from ghlops.manifest.loader import DesiredState
 from ghlops.manifest.project import AgencyConfig, LocationConfig, Project
@@ -51,7 +51,12 @@ R = TypeVar("R")
 
 @dataclass
 class Target:
-    """Where the API is and how a location gets its token."""
+    """Where the API is and how a location gets its token.
+
+    Every client of a run sends through the target's one :class:`Connection` (one SSL context,
+    keep-alive connections to the API host), each with its own token per request; closing the
+    target closes it.
+    """
 
     base_url: str
     token_for: Callable[[LocationConfig], str]
@@ -62,22 +67,28 @@ class Target:
     timeout: float | None = None  # per HTTP call; None: GHLOPS_TIMEOUT or 30 s
     retry: RetryPolicy | None = None  # None: the client's default policy
     _close: Callable[[], None] | None = field(default=None, repr=False)
+    connection: Connection | None = field(default=None, repr=False)  # None: made for it
+
+    def __post_init__(self) -> None:
+        if self.connection is None:
+            self.connection = Connection(self.base_url, transport=self.transport)
+
+    @property
+    def pool(self) -> Connection:
+        """The run's connection pool."""
+        assert self.connection is not None  # made in __post_init__
+        return self.connection
 
     def client(self, location: LocationConfig, limiter: RateLimiter | None = None) -> GhlClient:
-        return GhlClient(
-            self.token_for(location),
-            base_url=self.base_url,
-            transport=self.transport,
-            limiter=limiter,
-            timeout=self.timeout,
-            retry=self.retry,
-        )
+        return self._client(self.token_for(location), limiter)
 
     def agency_client(self, agency: AgencyConfig, limiter: RateLimiter | None = None) -> GhlClient:
+        return self._client(self.agency_token(agency), limiter)
+
+    def _client(self, token: str, limiter: RateLimiter | None) -> GhlClient:
         return GhlClient(
-            self.agency_token(agency),
-            base_url=self.base_url,
-            transport=self.transport,
+            token,
+            connection=self.pool,
             limiter=limiter,
             timeout=self.timeout,
             retry=self.retry,
@@ -104,6 +115,7 @@ class Target:
         return explain
 
     def close(self) -> None:
+        self.pool.close()
         if self._close:
             self._close()
 
@@ -116,8 +128,11 @@ def api_target(
 ) -> Target:
     """GHL (or a sandbox served over HTTP): tokens from the environment or the agency's OAuth."""
     url = check_base_url(base_url or os.environ.get("GHLOPS_BASE_URL") or DEFAULT_BASE_URL)
-    broker = TokenBroker(url, project.agency, warn=warn, root=project.root)
-    return Target(url, broker.location_token, broker.agency_token, describe=url)
+    connection = Connection(url)  # the run's one pool, the token exchanges' too
+    broker = TokenBroker(url, project.agency, warn=warn, root=project.root, connection=connection)
+    return Target(
+        url, broker.location_token, broker.agency_token, describe=url, connection=connection
+    )
 
 
 @contextmanager
@@ -149,7 +164,7 @@ def embedded_sandbox(project: Project) -> Iterator[Target]:
                 f"the embedded sandbox in {SANDBOX_DB} does not fit ghlops.yaml ({exc}); "
                 f"delete {SANDBOX_DB} to start the sandbox afresh"
             ) from None
-        yield Target(
+        target = Target(
             EMBEDDED_SANDBOX_URL,
             lambda loc: tokens[loc.id],
             lambda _agency: agency_token,
@@ -157,6 +172,10 @@ def embedded_sandbox(project: Project) -> Iterator[Target]:
             paced=False,
             describe=f"embedded sandbox ({SANDBOX_DB})",
         )
+        try:
+            yield target
+        finally:
+            target.close()
     finally:
         sandbox.close()
 
@@ -377,9 +396,12 @@ class Session:
         parallelism: int = DEFAULT_PARALLELISM,
         allow_destroy: Iterable[str] = (),
         sleep: Callable[[float], None] = time.sleep,
+        limiter: Callable[[], RateLimiter] | None = None,
     ) -> None:
         """``kinds``: the kinds read (None: all); ``planned``: those of them that may change
-        (None: all of them), the others are read to place children and resolve references."""
+        (None: all of them), the others are read to place children and resolve references.
+        ``limiter`` makes each principal's rate limiter (None: as the target's pacing says;
+        tests pass limiters on a fake clock)."""
         self.project = project
         self.target = target
         self.planned = None if planned is None else frozenset(planned)
@@ -389,6 +411,7 @@ class Session:
         self.agency_adapters = selected_adapters(kinds, scope="agency")
         self.parallelism = max(1, parallelism)
         self.sleep = sleep  # waits of the applier (re-reads after an ambiguous create)
+        self._new_limiter = limiter
         self._limiters: dict[str, RateLimiter] = {}
         self._lock = threading.Lock()
         self._open: set[GhlClient] = set()
@@ -403,7 +426,12 @@ class Session:
         with self._lock:
             limiter = self._limiters.get(key)
             if limiter is None:
-                limiter = RateLimiter() if self.target.paced else RateLimiter.until_told()
+                if self._new_limiter is not None:
+                    limiter = self._new_limiter()
+                elif self.target.paced:
+                    limiter = RateLimiter()
+                else:
+                    limiter = RateLimiter.until_told()
                 self._limiters[key] = limiter
         client = make(limiter)
         with self._lock:
@@ -530,22 +558,25 @@ class Session:
     def budget_problems(self, plan: Plan) -> list[str]:
         """Locations whose apply needs more calls than their daily budget has left.
 
-        The budget is GHL's ``X-RateLimit-Daily-Remaining`` as last seen while planning; the
+        The budget is GHL's ``X-RateLimit-Daily-Remaining`` as last seen while planning, or the
+        whole daily limit once the ``X-RateLimit-Daily-Reset`` the server sent has passed; the
         need is one call per change (two per replace) plus a margin for reads some writes make.
         """
         problems = []
         for loc in plan.all:
             key = loc.location_id if loc is not plan.agency else f"agency:{loc.location_id}"
             limiter = self._limiters.get(key)
-            remaining = limiter.daily_remaining if limiter else None
-            if remaining is None or not loc.changes:
+            remaining = limiter.daily_left() if limiter else None
+            if limiter is None or remaining is None or not loc.changes:
                 continue
             needed = sum(2 if c.action.value == "replace" else 1 for c in loc.changes)
             needed += needed // 2 + 1  # reads before full replacements, lookups, retries
             if needed > remaining:
+                returns = limiter.daily_reset_in()
+                when = "" if returns is None else f"; the budget returns in {duration(returns)}"
                 problems.append(
                     f"{loc.name}: the apply needs up to {needed} API calls but only {remaining} "
-                    "of today's are left (X-RateLimit-Daily-Remaining)"
+                    f"of today's are left (X-RateLimit-Daily-Remaining){when}"
                 )
         return problems
 

@@ -9,9 +9,8 @@ SANDBOX_DB = Path(".ghlops") / "sandbox.sqlite3"  # the embedded sandbox, in the
 EMBEDDED_SANDBOX_URL = "https://embedded-sandbox.invalid"
 
 # Locations planned or applied at the same time. GHL limits each location, not the fleet, and
-# every location's pacer keeps it within its own limit. 32 measured fastest only with one shared
-# connection pool per run (not landed yet: docs/benchmarks.md); each location still builds its own
-# HTTP client, so the default stays 8 until the shared pool lands.
+# every location's pacer keeps it within its own limit; all of them share the run's one
+# connection pool (ghlops/client/connection.py). Measured in docs/benchmarks.md.
 DEFAULT_PARALLELISM = 8
 READ_WORKERS = 4  # kinds of one location read at the same time
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from ghlops.client import GhlClient, oauth
+from ghlops.client import Connection, GhlClient, oauth
 from ghlops.client.errors import ApiError
 from ghlops.errors import ConfigError, Problem, SourcePos
 from ghlops.fileio import read_limited, write_atomic
@@ -41,7 +41,11 @@ class TokenBroker:
         env: Mapping[str, str] | None = None,
         warn: Callable[[str], None] | None = None,
         root: Path | None = None,
+        connection: Connection | None = None,
     ) -> None:
+        """``connection``: the run's shared pool, which the OAuth calls use too (else each
+        exchange makes its own, from ``base_url`` and ``transport``)."""
+        self.connection = connection
         self.root = root  # the project folder: the refresh token file must be in it (or config)
         self.base_url = base_url
         self.agency = agency
@@ -51,6 +55,11 @@ class TokenBroker:
         self._agency_token: str | None = None
         self._location_tokens: dict[str, str] = {}
         self._lock = threading.Lock()
+
+    def _client(self, token: str | None) -> GhlClient:
+        if self.connection is not None:
+            return GhlClient(token, connection=self.connection)
+        return GhlClient(token, base_url=self.base_url, transport=self.transport)
 
     # -- environment ---------------------------------------------------------------------------
 
@@ -86,7 +95,7 @@ class TokenBroker:
         if cached:
             return cached
         agency_token = self.agency_token()
-        with GhlClient(agency_token, base_url=self.base_url, transport=self.transport) as client:
+        with self._client(agency_token) as client:
             try:
                 token = oauth.location_token(client, self.agency.company_id, location.id)
             except ApiError as exc:
@@ -128,7 +137,7 @@ class TokenBroker:
         refresh_token = read_token_file(path, self.warn, root=self.root)
         for value in (secret, refresh_token):
             register_secret(value)  # an /oauth/token error echoing its form must not show them
-        with GhlClient(None, base_url=self.base_url, transport=self.transport) as client:
+        with self._client(None) as client:
             try:
                 grant = oauth.refresh(client, client_id, secret, refresh_token)
             except ApiError as exc:

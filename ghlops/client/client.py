@@ -8,7 +8,6 @@ layer above runs unchanged against the real API, the sandbox over HTTP, or the s
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import logging
 import math
 import os
@@ -20,11 +19,10 @@ import time
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
-from ghlops import __version__
+from ghlops.client.connection import Connection
 from ghlops.client.errors import (
     ApiError,
     InvalidRequestError,
@@ -113,18 +111,6 @@ def timeout_from_env(env: Mapping[str, str] | None = None) -> float:
     return seconds
 
 
-def check_base_url(url: str) -> str:
-    """Refuse a base URL that would send tokens in clear text to another machine."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"base URL {url!r} is not an http(s) URL")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        raise ConfigError(
-            f"base URL {url!r} is not https; plain http is allowed only for loopback hosts"
-        )
-    return url.rstrip("/")
-
-
 # what a path may hold: ids and names from GHL go into paths, and one such as "../../companies/X"
 # or "a/b?c" must never turn a call into another one
 _PATH = re.compile(r"(/[A-Za-z0-9_.~:@!$&'()*+,;=%-]+)+/?")
@@ -147,15 +133,6 @@ def check_path(method: str, path: str) -> str:
         "not sent: an id or name in the path is not a GHL id (it holds '/', '..', '?', "
         "spaces or other characters an id never has)",
     )
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 class BearerAuth(httpx.Auth):
@@ -186,6 +163,9 @@ class BearerAuth(httpx.Auth):
 class GhlClient:
     """One authenticated session against one GHL principal (a location or the agency).
 
+    ``connection`` is the run's shared connection pool (:class:`Connection`), which the client
+    never closes; without one the client makes its own (from ``base_url`` and ``transport``),
+    closed with the client. The token is sent with each request and never stored in the pool.
     ``timeout`` is per HTTP call (default: ``GHLOPS_TIMEOUT`` or 30 s); ``retry`` says how
     failed calls are tried again (see :class:`RetryPolicy`). TLS certificates are always
     verified: there is no option to turn that off.
@@ -195,8 +175,9 @@ class GhlClient:
         self,
         token: str | None,
         *,
-        base_url: str = DEFAULT_BASE_URL,
+        base_url: str | None = None,
         transport: httpx.BaseTransport | None = None,
+        connection: Connection | None = None,
         timeout: float | None = None,
         retry: RetryPolicy | None = None,
         limiter: RateLimiter | None = None,
@@ -205,19 +186,16 @@ class GhlClient:
         rng: random.Random | None = None,
         max_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
+        if connection is not None and (transport is not None or base_url is not None):
+            raise ValueError("a client on a shared connection takes its URL and transport")
         self._auth = BearerAuth(token) if token is not None else None  # repr: token=***
         self.deadline = timeout if timeout is not None else timeout_from_env()
         self.max_bytes = max_bytes
-        # a network needs the watchdog; an in-process transport (the embedded sandbox) does not
-        self._watchdog = transport is None or isinstance(transport, httpx.HTTPTransport)
-        self._http = httpx.Client(
-            base_url=check_base_url(base_url),
-            auth=self._auth,
-            transport=transport,
-            timeout=self.deadline,
-            verify=True,
-            headers={"Accept": "application/json", "User-Agent": f"ghlops/{__version__}"},
+        self._owns = connection is None
+        self.connection = connection or Connection(
+            base_url or DEFAULT_BASE_URL, transport=transport, timeout=self.deadline
         )
+        self._watchdog = self.connection.networked
         self.retry = retry or RetryPolicy()
         self.limiter = limiter or RateLimiter()
         self.calls = 0  # HTTP requests made, retries included
@@ -228,14 +206,23 @@ class GhlClient:
         self._clock = clock
         self._rng = rng or random.Random()
 
+    def __repr__(self) -> str:
+        return f"GhlClient({self.connection.base_url!r}, auth={self._auth!r})"
+
     def __enter__(self) -> GhlClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @property
+    def _http(self) -> httpx.Client:
+        return self.connection.http
+
     def close(self) -> None:
-        self._http.close()
+        """Close the client's own pool; a shared one stays open for the run's other clients."""
+        if self._owns:
+            self.connection.close()
 
     def request(
         self,
@@ -369,7 +356,13 @@ class GhlClient:
         started = time.monotonic()
         try:
             request = self._http.build_request(
-                method, path, headers=headers, params=_clean(params), json=body, data=form
+                method,
+                path,
+                headers=headers,
+                params=_clean(params),
+                json=body,
+                data=form,
+                timeout=self.deadline,  # this client's, not the shared pool's
             )
             response = self._exchange(path, request)
         except httpx.HTTPError as exc:
@@ -429,7 +422,8 @@ class GhlClient:
     def _read_whole(
         self, path: str, request: httpx.Request, deadline: float, call: _Call
     ) -> httpx.Response:
-        response = self._http.send(request, stream=True)
+        # the token goes with this request only: the shared pool holds none
+        response = self._http.send(request, stream=True, auth=self._auth)
         call.response = response
         cap = self.max_bytes
         try:

@@ -67,7 +67,7 @@ class DailyBudgetSpent(Exception):
 
     def __init__(self, seconds: float | None) -> None:
         self.seconds = seconds
-        when = f"; it returns in {_duration(seconds)}" if seconds is not None else ""
+        when = f"; it returns in {duration(seconds)}" if seconds is not None else ""
         super().__init__(
             f"today's API budget is used up (X-RateLimit-Daily-Remaining: 0){when}; "
             "nothing more is sent for this principal"
@@ -260,6 +260,25 @@ class RateLimiter:
         if daily_limit is not None:
             self.daily_limit = daily_limit
 
+    def daily_left(self) -> int | None:
+        """Requests left of the daily budget as last reported, None when unknown; once the
+        reported ``X-RateLimit-Daily-Reset`` has passed, the whole budget
+        (``X-RateLimit-Limit-Daily``, None when not reported)."""
+        with self._cond:
+            if self.daily_remaining is None:
+                return None
+            if self.daily_reset_at is not None and self._clock() >= self.daily_reset_at:
+                return self.daily_limit
+            return self.daily_remaining
+
+    def daily_reset_in(self) -> float | None:
+        """Seconds until the daily budget returns (``X-RateLimit-Daily-Reset``), None when the
+        server did not say; 0 once it has."""
+        with self._cond:
+            if self.daily_reset_at is None:
+                return None
+            return max(0.0, self.daily_reset_at - self._clock())
+
     def blocked_for(self) -> float:
         """Seconds until requests may go again after a 429 (0 when not blocked)."""
         with self._cond:
@@ -270,7 +289,7 @@ class RateLimiter:
             self._blocked_until = max(self._blocked_until, self._clock() + seconds)
 
 
-def _duration(seconds: float) -> str:
+def duration(seconds: float) -> str:
     minutes = math.ceil(seconds / 60)
     if minutes < 60:
         return f"{minutes} min"

@@ -263,7 +263,9 @@ def test_exceptions_and_reprs_hold_no_token(http_sandbox: HttpSandbox) -> None:
     sb = http_sandbox.sandbox
     sb.middleware.append(echo_authorization(401, "GET"))
     with GhlClient(CANARY, base_url=http_sandbox.url) as client:
-        assert_clean(repr(client) + repr(vars(client)) + repr(client._http.auth), "reprs")
+        assert_clean(repr(client) + repr(vars(client)) + repr(vars(client.connection)), "reprs")
+        assert client.connection.http.auth is None  # the pool holds no token
+        assert "authorization" not in client.connection.http.headers
         with pytest.raises(ApiError) as info:
             client.request("GET", f"/locations/{LOC}/tags", version="2021-07-28")
     error = info.value
@@ -324,8 +326,8 @@ def test_tls_cannot_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(httpx.Client, "__init__", spy)
     monkeypatch.setenv("GHLOPS_INSECURE", "1")
     monkeypatch.setenv("GHLOPS_VERIFY", "0")
-    with GhlClient(CANARY):
-        pass
+    with GhlClient(CANARY) as client:
+        assert not client.connection.http.is_closed  # the pool is made on first use
     assert made and all(kwargs.get("verify", True) is True for kwargs in made)
     help_text = CliRunner().invoke(cli, ["plan", "--help"]).output
     for word in ("insecure", "verify", "no-tls", "ssl"):

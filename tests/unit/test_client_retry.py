@@ -17,7 +17,9 @@ from typing import Any
 import httpx
 import pytest
 
+from ghlops.client import Connection
 from ghlops.client.client import (
+    DEFAULT_BASE_URL,
     GhlClient,
     RetryPolicy,
     masked_headers,
@@ -329,17 +331,29 @@ def test_timeout_comes_from_ghlops_timeout() -> None:
             timeout_from_env({"GHLOPS_TIMEOUT": bad})
 
 
-def test_the_timeout_reaches_httpx(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_timeout_reaches_httpx_with_each_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    sent: list[dict[str, float]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request.extensions["timeout"])
+        return httpx.Response(200, json={})
+
     monkeypatch.setenv("GHLOPS_TIMEOUT", "1.5")
-    with GhlClient(TOKEN) as c:
-        assert c._http.timeout.read == 1.5
-    with GhlClient(TOKEN, timeout=0.2) as c:
-        assert c._http.timeout.connect == 0.2
+    with GhlClient(TOKEN, transport=httpx.MockTransport(answer)) as c:
+        c.request("GET", "/x", version=None)
+    # on a shared pool too: the pool's own default is not the client's
+    shared = Connection(DEFAULT_BASE_URL, transport=httpx.MockTransport(answer), timeout=99)
+    with GhlClient(TOKEN, connection=shared, timeout=0.2) as c:
+        c.request("GET", "/x", version=None)
+    shared.close()
+    assert [t["read"] for t in sent] == [1.5, 0.2]
+    assert [t["connect"] for t in sent] == [1.5, 0.2]
+    assert [t["pool"] for t in sent] == [1.5, 0.2]
 
 
 def test_tls_verification_is_always_on() -> None:
     with GhlClient(TOKEN, base_url="https://services.leadconnectorhq.com") as c:
-        transport: Any = c._http._transport
+        transport: Any = c.connection.http._transport
         context: ssl.SSLContext = transport._pool._ssl_context
         assert context.verify_mode == ssl.CERT_REQUIRED
         assert context.check_hostname
