@@ -353,8 +353,11 @@ def plan_children(
         cascade(
             under.get(parent_id, []), f"its {parent_singular} {parent.key!r} is deleted or replaced"
         )
-    if not adapter.writable:
-        result.changes = [_as_manual(adapter, c, desired, live) for c in result.changes]
+    if not adapter.writable:  # the kept parents' children are manual already (plan_kind)
+        result.changes = [
+            c if c.action is Action.MANUAL else _as_manual(adapter, c, desired, live)
+            for c in result.changes
+        ]
     return result
 
 
