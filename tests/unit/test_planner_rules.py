@@ -1,0 +1,145 @@
+"""Rules of the flat planner (plan_kind, _find_match, the change records) with a small adapter
+whose natural key differs from its name, checked exactly (found missing by mutation testing:
+renamedFrom by key or by name, identity fields, the ignore note, bindings, the recorded
+``before`` and ``source``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar, Literal
+
+from ghlops.errors import SourcePos
+from ghlops.models.base import ResourceSpec
+from ghlops.plan.changes import Action
+from ghlops.plan.planner import plan_kind
+from ghlops.plan.policy import Policy
+from ghlops.resources.base import Adapter, Ctx, DesiredItem, LiveItem
+
+
+class Gadget(ResourceSpec):
+    name: str
+    size: int = 1
+    model: Literal["contact", "opportunity"] = "contact"
+
+
+class GadgetAdapter(Adapter):
+    """Key ``g-<name>``; the model is an identity field (like a custom field's)."""
+
+    kind = "gadgets"
+    singular = "gadget"
+    model = Gadget
+    version = None
+    compare_fields: ClassVar[tuple[str, ...]] = ("name", "size")
+    identity_fields: ClassVar[tuple[str, ...]] = ("model",)
+
+    def match_keys(self, fields: Mapping[str, Any]) -> tuple[str, ...]:
+        return (f"name:{fields.get('model', 'contact')}/{fields['name']}",)
+
+    def display_key(self, fields: Mapping[str, Any]) -> str:
+        return f"g-{fields['name']}"
+
+    def live_item(self, raw: Mapping[str, Any]) -> LiveItem:
+        raise AssertionError("not used")
+
+    def list_live(self, ctx: Ctx) -> list[LiveItem]:
+        raise AssertionError("no I/O here")
+
+
+gadgets = GadgetAdapter()
+WHERE = SourcePos("manifests/gadgets.yaml", 3, 5)
+
+
+def want(name: str, renamed_from: str | None = None, **fields: Any) -> DesiredItem:
+    made = {"name": name, "model": "contact", **fields}
+    return DesiredItem(
+        "gadgets",
+        gadgets.display_key(made),
+        made,
+        gadgets.match_keys(made),
+        source=WHERE,
+        renamed_from=renamed_from,
+        identity=gadgets.identify(made),
+    )
+
+
+def have(name: str, object_id: str, key: str | None = None, **fields: Any) -> LiveItem:
+    made = {"name": name, "model": "contact", "size": 1, **fields}
+    return LiveItem(
+        "gadgets",
+        key or gadgets.display_key(made),
+        object_id,
+        made,
+        gadgets.match_keys(made),
+        identity=gadgets.identify(made),
+    )
+
+
+def shown(plan: Any) -> list[tuple[str, str, str | None]]:
+    return [(c.action.value, c.key, c.id) for c in plan.changes]
+
+
+def test_renamed_from_matches_the_live_objects_old_name() -> None:
+    plan = plan_kind(gadgets, [want("new", renamed_from="old")], [have("old", "G1")], prune=True)
+    assert shown(plan) == [("update", "g-new", "G1")]
+
+
+def test_renamed_from_matches_the_live_objects_key_too() -> None:
+    live = [have("other", "G1", key="legacy")]
+    plan = plan_kind(gadgets, [want("new", renamed_from="legacy")], live, prune=True)
+    assert shown(plan) == [("update", "g-new", "G1")]
+
+
+def test_renamed_from_needs_the_identity_fields_to_agree() -> None:
+    live = [have("old", "G1", model="opportunity")]
+    plan = plan_kind(gadgets, [want("new", renamed_from="old")], live, prune=False)
+    assert shown(plan) == [("create", "g-new", None)]
+    assert [u.id for u in plan.unmanaged] == ["G1"]
+
+
+def test_renamed_from_matching_two_objects_touches_neither() -> None:
+    live = [have("old", "G1", key="k1"), have("old", "G2", key="k2")]
+    plan = plan_kind(gadgets, [want("new", renamed_from="old")], live, prune=True)
+    assert plan.changes == []
+    assert plan.warnings == [
+        "gadget 'g-new': 2 live objects match (G1, G2); left untouched until the duplicates "
+        "are resolved by hand"
+    ]
+
+
+def test_the_ignore_note_names_five_objects_at_most() -> None:
+    policy = Policy(ignore={"gadgets": ("z*",)})
+    five = [have(f"z{i}", f"G{i}") for i in range(5)]
+    plan = plan_kind(gadgets, [], five, prune=True, policy=policy)
+    assert plan.notes == [
+        "5 gadgets ignored by policy.ignore (never touched): 'z0', 'z1', 'z2', 'z3', 'z4'"
+    ]
+    six = plan_kind(gadgets, [], [*five, have("z5", "G5")], prune=True, policy=policy)
+    assert six.notes == [
+        "6 gadgets ignored by policy.ignore (never touched): 'z0', 'z1', 'z2', 'z3', 'z4' …"
+    ]
+    assert six.changes == [] and six.unmanaged == []
+
+
+def test_bindings_name_every_live_object_but_the_ignored() -> None:
+    policy = Policy(ignore={"gadgets": ("skip",)})
+    live = [have("a", "G1"), have("b", "G2"), have("skip", "G3")]
+    plan = plan_kind(gadgets, [want("renamed", renamed_from="a")], live, prune=False, policy=policy)
+    assert plan.bindings == {"gadgets/g-a": "G1", "gadgets/g-b": "G2", "gadgets/g-renamed": "G1"}
+
+
+def test_changes_record_the_live_fields_the_source_and_the_parent_id() -> None:
+    live = [have("a", "G1", size=1), have("gone", "G2")]
+    plan = plan_kind(gadgets, [want("a", size=2), want("b")], live, prune=True, parent_id="P1")
+    by_action = {c.action: c for c in plan.changes}
+    assert set(by_action) == {Action.UPDATE, Action.CREATE, Action.DELETE}
+    update, create, delete = (
+        by_action[Action.UPDATE],
+        by_action[Action.CREATE],
+        by_action[Action.DELETE],
+    )
+    assert dict(update.before or {}) == {"name": "a", "model": "contact", "size": 1}
+    assert dict(update.after or {}) == {"name": "a", "model": "contact", "size": 2}
+    assert (update.source, create.source, delete.source) == (WHERE, WHERE, None)
+    assert create.before is None and delete.after is None
+    assert dict(delete.before or {}) == {"name": "gone", "model": "contact", "size": 1}
+    assert {c.parent_id for c in plan.changes} == {"P1"}
