@@ -10,6 +10,7 @@ its own checkout first on the path, so it benchmarks the code next to it)::
 
     python benchmarks/fleet.py            # 500 locations x 60 resources, 50 ms latency (~3.5 min)
     python benchmarks/fleet.py --quick    # 20 locations x 30 resources, 10 ms latency (~35 s)
+    python benchmarks/fleet.py --issue16  # only measurements 7 and 8 (~5 min on an idle machine)
 
 It prints a table (each target met or MISSED) with notes, and writes every figure as JSON
 (``--out``, default ``benchmarks/results.json``). Everything runs on loopback (127.0.0.1) and
@@ -98,7 +99,13 @@ from benchmarks.fleetbench.fleetgen import (  # noqa: E402
 from benchmarks.fleetbench.managed import managed_bench  # noqa: E402
 from benchmarks.fleetbench.plan import fleet_plan  # noqa: E402
 from benchmarks.fleetbench.planner import planner_bench, planner_child  # noqa: E402
-from benchmarks.fleetbench.report import machine, notes, render_table, table_rows  # noqa: E402
+from benchmarks.fleetbench.report import (  # noqa: E402
+    issue16_report,
+    machine,
+    notes,
+    render_table,
+    table_rows,
+)
 from benchmarks.fleetbench.startup import startup_bench  # noqa: E402
 from ghlops.settings import DEFAULT_PARALLELISM  # noqa: E402
 
@@ -142,6 +149,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         description="Benchmark ghlops on a generated fleet against the sandbox (loopback only).",
     )
     parser.add_argument("--quick", action="store_true", help="a small run: " + str(QUICK))
+    parser.add_argument(
+        "--issue16",
+        action="store_true",
+        help="only the fleet-speed measurements of issue 16 (7 and 8: the managed-kinds plan "
+        "for each --sweep parallelism next to the previous release's approach, and plan/apply/"
+        "plan back to back), ~5 minutes on an idle 2-core machine",
+    )
     parser.add_argument(
         "--locations", type=int, help=f"locations in the fleet ({FULL['locations']})"
     )
@@ -356,6 +370,57 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     return results
 
 
+def run_issue16(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    """Measurements 7 and 8 only (``--issue16``)."""
+    from ghlops.sandbox.middleware import parse_duration
+
+    latency = parse_duration(args.latency)
+    host = machine()  # the load average before the run
+    started = time.perf_counter()
+    managed = managed_bench(
+        work,
+        args.managed_locations,
+        args.unmanaged_products,
+        latency,
+        args.sweep,
+        args.previous_locations,
+    )
+    b2b_parallelism = max(args.sweep)
+    log(f"plan, apply, plan back to back on {args.b2b_locations} locations, -p {b2b_parallelism}")
+    b2b = back_to_back_bench(work, args.b2b_locations, args.b2b_items, latency, b2b_parallelism)
+    results: dict[str, Any] = {
+        "format_version": 1,
+        "kind": "issue16",
+        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "machine": {**host, "load_average_after": machine()["load_average"]},
+        "default_parallelism": DEFAULT_PARALLELISM,
+        "seconds": time.perf_counter() - started,
+        "managed": managed,
+        "back_to_back": b2b,
+    }
+    results["problems"] = issue16_problems(results)
+    return results
+
+
+def issue16_problems(r: Mapping[str, Any]) -> list[str]:
+    problems = []
+    for run in r["managed"]["runs"]:
+        if run["locations_with_changes"] or run["locations_failed"]:
+            problems.append(
+                f"the managed-kinds plan (-p {run['parallelism']}) is not a no-change plan: "
+                f"{run['locations_with_changes']} with changes, {run['locations_failed']} failed"
+            )
+        calls = run["calls_per_location_mean"] * r["managed"]["locations"]
+        if run["server_requests"] is not None and run["server_requests"] != round(calls):
+            problems.append(
+                f"-p {run['parallelism']}: the server counted {run['server_requests']} requests, "
+                f"the plan reported {round(calls)}"
+            )
+    if not r["back_to_back"]["converged"]:
+        problems.append("plan, apply, plan back to back: the last plan still has changes")
+    return problems
+
+
 def sanity_problems(r: Mapping[str, Any]) -> list[str]:
     """What makes the figures meaningless (rather than merely slow)."""
     p, a, b, pl = r["plan"], r["apply"], r["baseline"], r["planner"]
@@ -395,15 +460,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.planner_child:
         print(json.dumps(planner_child(args.planner_child, args.planner_budget)))
         return 0
+    measure = run_issue16 if args.issue16 else run
     if args.keep:
         work = Path(tempfile.mkdtemp(prefix="ghlops-bench-"))
         log(f"working in {work} (kept)")
-        results = run(args, work)
+        results = measure(args, work)
     else:
         with tempfile.TemporaryDirectory(prefix="ghlops-bench-") as tmp:
-            results = run(args, Path(tmp))
+            results = measure(args, Path(tmp))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n")
+    if args.issue16:
+        print()
+        for line in issue16_report(results):
+            print(line)
+        print(f"Written to {args.out}")
+        return 1 if results["problems"] else 0
     mach = results["machine"]
     print()
     print(

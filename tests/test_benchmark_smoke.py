@@ -132,3 +132,41 @@ def test_quick_benchmark_reports_every_figure(tmp_path: Path) -> None:
 
     assert len(r["table"]) == 12
     assert all(row["met"] in (True, False, None) for row in r["table"])
+
+
+def test_the_issue16_mode_measures_the_fleet_plan_per_parallelism(tmp_path: Path) -> None:
+    """``--issue16`` (what the lead runs on an idle machine): the managed-kinds plan per
+    parallelism through the shared pool, each run's own server count of requests and 429s, the
+    previous release's approach, plan/apply/plan back to back; the printed table."""
+    out = tmp_path / "issue16.json"
+    args = ["--issue16", "--latency", "10ms", "--managed-locations", "3"]
+    args += ["--unmanaged-products", "2", "--sweep", "1,3", "--previous-locations", "1"]
+    args += ["--b2b-locations", "2", "--b2b-items", "6", "--out", str(out)]
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,  # a hang guard on a loaded machine, not a speed check
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    r: dict[str, Any] = json.loads(out.read_text())
+    assert r["problems"] == []
+    managed = r["managed"]
+    assert [run["parallelism"] for run in managed["runs"]] == [1, 3]
+    for run in managed["runs"]:
+        assert run["calls_per_location_min"] == run["calls_per_location_max"] == 3
+        assert run["server_requests"] == 3 * 3  # the server saw exactly the plan's calls
+        assert run["throttled"] == 0
+        assert run["cpu_ms_per_location"] > 0 and run["locations_per_second"] > 0
+    assert managed["previous"]["calls_per_location_mean"] > 3 + 2  # every kind, every price
+    assert managed["previous"]["throttled"] == 0
+    assert r["back_to_back"]["converged"] is True and r["back_to_back"]["throttled"] == 0
+    assert r["machine"]["load_average"] and r["machine"]["load_average_after"]
+    lines = done.stdout.splitlines()
+    head = next(i for i, line in enumerate(lines) if line.startswith("-p "))
+    columns = ["-p", "wall", "locations/s", "CPU/location", "calls/location", "429s", "speed-up"]
+    assert lines[head].split() == columns
+    assert [lines[head + 2].split()[0], lines[head + 3].split()[0]] == ["1", "3"]
+    assert "previous release's approach" in done.stdout and "back to back" in done.stdout

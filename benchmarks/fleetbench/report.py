@@ -191,3 +191,62 @@ def managed_rows(r: Mapping[str, Any]) -> list[dict[str, Any]]:
             "met": best["locations_per_second"] >= 100,
         },
     ]
+
+
+def issue16_report(r: Mapping[str, Any]) -> list[str]:
+    """``--issue16``: the managed-kinds plan for each parallelism, the previous release's
+    approach and the ratio, plan/apply/plan back to back; each with its 429s."""
+    m, b2b, mach = r["managed"], r["back_to_back"], r["machine"]
+    prev = m["previous"]
+    load = ", ".join(f"{x:.1f}" for x in mach["load_average"] or [])
+    after = ", ".join(f"{x:.1f}" for x in mach["load_average_after"] or [])
+    head = ("-p", "wall", "locations/s", "CPU/location", "calls/location", "429s", "speed-up")
+    rows = [head]
+    for x in m["runs"]:
+        calls = f"{x['calls_per_location_min']}"
+        if x["calls_per_location_max"] != x["calls_per_location_min"]:
+            calls += f"-{x['calls_per_location_max']}"
+        rows.append(
+            (
+                str(x["parallelism"]),
+                f"{x['seconds']:.1f} s",
+                f"{x['locations_per_second']:.1f}",
+                f"{x['cpu_ms_per_location']:.1f} ms",
+                calls,
+                "?" if x["throttled"] is None else str(x["throttled"]),
+                f"{prev['fleet_seconds'] / x['seconds']:.1f}x",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
+    table = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+    table.insert(1, "  ".join("-" * w for w in widths))
+    how = f"extrapolated from {prev['locations']}" if prev["extrapolated"] else "measured"
+    best = m["best"]
+    return [
+        f"ghlops issue-16 fleet benchmark, {r['when']}: {mach['machine']}, {mach['cpu_model']} "
+        f"({mach['cpus']} CPUs), Python {mach['python']}",
+        f"load average before: {load}; after: {after}; the benchmark took {r['seconds']:.0f} s",
+        "",
+        f"No-change plan of {m['locations']:,} locations managing {len(m['kinds'])} kinds"
+        f" ({', '.join(m['kinds'])}), each also holding {m['unmanaged_products']} unmanaged"
+        f" products with a price; sandbox latency {m['latency_ms']:g} ms, limits {m['rate_limit']}"
+        f" per location; one ghlops process per row, all locations through its one connection"
+        f" pool; CPU of that process per location; speed-up: the previous release's time for the"
+        f" fleet over this row's (targets: calls = {len(m['kinds'])}, CPU <= 5 ms, >= 100"
+        f" locations/s, 0 x 429):",
+        "",
+        *table,
+        "",
+        f"previous release's approach (a client per location, every kind read, -p"
+        f" {prev['parallelism']}): {prev['calls_per_location_mean']:.0f} calls/location,"
+        f" {prev['cpu_ms_per_location']:.0f} ms CPU/location, {prev['locations_per_second']:.2f}"
+        f" locations/s, {prev['throttled']} x 429; the fleet in {prev['fleet_seconds']:.0f} s"
+        f" ({how}): {prev['fleet_seconds'] / best['seconds']:.1f}x the best run's time"
+        f" (-p {best['parallelism']})",
+        f"plan, apply, plan back to back ({b2b['locations']} locations x"
+        f" {b2b['items_per_location']} items, -p {b2b['parallelism']}): {b2b['throttled']} x 429"
+        f" in {b2b['server_requests']} requests; "
+        + ", ".join(f"{k} {v:.1f} s" for k, v in b2b["seconds"].items())
+        + ("; converged" if b2b["converged"] else "; NOT converged"),
+        f"default --parallelism: {r['default_parallelism']}",
+    ]
