@@ -294,30 +294,29 @@ def mask_change_data(change: Mapping[str, Any]) -> dict[str, Any]:
 
 SCRUBBED = "***"
 MIN_PREFIX = 8  # a truncated echo of a secret is masked from this many characters on
-_known: list[str] = []
+_known: list[str] = []  # longest first
+_known_set: set[str] = set()
 _known_lock = threading.Lock()
-_pattern: re.Pattern[str] | None = None
 
 
 def register_secret(value: str | None) -> None:
     """Remember ``value`` (a token, a client secret, a refresh token) so that :func:`scrub`
     removes it from everything that leaves the process, in any encoding."""
-    global _pattern
     if not value or len(value.strip()) < 4:
         return
     with _known_lock:
-        if value not in _known:
+        if value not in _known_set:
+            _known_set.add(value)
             _known.append(value)
             _known.sort(key=len, reverse=True)
-            _pattern = None
 
 
 def forget_secrets() -> None:
     """Forget every registered secret (tests)."""
-    global _pattern
     with _known_lock:
         _known.clear()
-        _pattern = None
+        _known_set.clear()
+    _pattern_of.cache_clear()
 
 
 def _char(c: str) -> str:
@@ -347,18 +346,80 @@ def _secret_regex(secret: str) -> str:
     return "".join(chars[:head]) + tail
 
 
-def _compiled() -> re.Pattern[str] | None:
-    global _pattern
+# A "plain" secret (ASCII letters, digits, "-", "_", ".", "~": every token ghlops sees) can only
+# match where its first MIN_PREFIX characters appear in the text with its escapes decoded (see
+# _haystack): scrub compiles the expensive all-encodings pattern for those secrets only. With
+# thousands of registered tokens (one per location) the pattern of all of them took seconds to
+# compile and to run, for every output.
+_PLAIN_SECRET = re.compile(r"[A-Za-z0-9._~-]+")
+# the escapes of _char, as the pattern matches them (IGNORECASE)
+_ESCAPE = re.compile(
+    r"\\[uU]([0-9a-fA-F]{4})|%([0-9a-fA-F]{2})|&#([1-9][0-9]*|0);|&#[xX]([0-9a-fA-F]+);"
+)
+# what re.IGNORECASE matches to ASCII letters besides their two cases
+_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+
+
+def _fold(text: str) -> str:
+    return text.translate(_FOLD).lower()
+
+
+def _haystack(text: str) -> str:
+    """Where the first characters of a plain secret matched by the pattern in ``text`` are
+    found (case-folded): ``text`` with its escapes decoded, and, for a match that starts inside
+    an escape (reading its rest as plain characters), that rest followed by what comes after."""
+    parts: list[str] = []
+    starts: list[tuple[str, int]] = []  # (the rest of an escape, where the decoded text goes on)
+    length = 0
+    pos = 0
+    for m in _ESCAPE.finditer(text):
+        parts.append(text[pos : m.start()])
+        length += m.start() - pos
+        digits, base = next(
+            (group, base)
+            for group, base in zip(m.groups(), (16, 16, 10, 16), strict=True)
+            if group is not None
+        )
+        code = int(digits, base) if len(digits) < 8 else 0x110000
+        parts.append(chr(code) if code < 0x110000 else "\ufffd")
+        length += 1
+        starts += [(text[i : m.end()], length) for i in range(m.start() + 1, m.end())]
+        pos = m.end()
+    parts.append(text[pos:])
+    decoded = "".join(parts)
+    extras = [rest + decoded[at : at + MIN_PREFIX] for rest, at in starts]
+    return _fold("\x00".join([decoded, *extras]))
+
+
+@lru_cache(maxsize=32)
+def _pattern_of(secrets: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(_secret_regex(s) for s in secrets), re.IGNORECASE)
+
+
+def _compiled(text: str) -> re.Pattern[str] | None:
+    """The pattern of the registered secrets that may occur in ``text`` (longest first)."""
     with _known_lock:
-        if _pattern is None and _known:
-            _pattern = re.compile("|".join(_secret_regex(s) for s in _known), re.IGNORECASE)
-        return _pattern
+        known = tuple(_known)
+    if not known:
+        return None
+    haystack: str | None = None
+    candidates = []
+    for secret in known:
+        if _PLAIN_SECRET.fullmatch(secret):
+            if haystack is None:
+                haystack = _haystack(text)
+            if _fold(secret[:MIN_PREFIX]) not in haystack:
+                continue
+        candidates.append(secret)
+    return _pattern_of(tuple(candidates)) if candidates else None
 
 
 def scrub(text: str) -> str:
     """``text`` without any registered secret: raw, JSON-escaped, URL-encoded, HTML-escaped,
     or cut to a prefix of at least MIN_PREFIX characters."""
-    pattern = _compiled()
-    if pattern is None or not text:
+    if not text:
+        return text
+    pattern = _compiled(text)
+    if pattern is None:
         return text
     return pattern.sub(SCRUBBED, text)
