@@ -10,7 +10,7 @@ its own checkout first on the path, so it benchmarks the code next to it)::
 
     python benchmarks/fleet.py            # 500 locations x 60 resources, 50 ms latency (~3.5 min)
     python benchmarks/fleet.py --quick    # 20 locations x 30 resources, 10 ms latency (~35 s)
-    python benchmarks/fleet.py --issue16  # only measurements 7 and 8 (~5 min on an idle machine)
+    python benchmarks/fleet.py --issue16  # only measurements 7 and 8 (15 min at load 20)
 
 It prints a table (each target met or MISSED) with notes, and writes every figure as JSON
 (``--out``, default ``benchmarks/results.json``). Everything runs on loopback (127.0.0.1) and
@@ -154,7 +154,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="only the fleet-speed measurements of issue 16 (7 and 8: the managed-kinds plan "
         "for each --sweep parallelism next to the previous release's approach, and plan/apply/"
-        "plan back to back), ~5 minutes on an idle 2-core machine",
+        "plan back to back); 15 min at load 20 on 2 cores, ~5 min idle (estimate)",
     )
     parser.add_argument(
         "--locations", type=int, help=f"locations in the fleet ({FULL['locations']})"
@@ -164,7 +164,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--latency", help=f"sandbox latency per answer ({FULL['latency']})")
     parser.add_argument(
-        "--parallelism", type=int, default=DEFAULT_PARALLELISM, help="ghlops plan -p (8)"
+        "--parallelism",
+        type=int,
+        default=DEFAULT_PARALLELISM,
+        help=f"ghlops plan -p ({DEFAULT_PARALLELISM})",
     )
     parser.add_argument(
         "--baseline-locations",

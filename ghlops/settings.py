@@ -10,8 +10,9 @@ EMBEDDED_SANDBOX_URL = "https://embedded-sandbox.invalid"
 
 # Locations planned or applied at the same time. GHL limits each location, not the fleet, and
 # every location's pacer keeps it within its own limit; all of them share the run's one
-# connection pool (ghlops/client/connection.py). Measured in docs/benchmarks.md.
-DEFAULT_PARALLELISM = 8
+# connection pool (ghlops/client/connection.py). 32 measured fastest of 8, 16, 32 and 64 for a
+# 1,000-location plan on 2 cores (docs/benchmarks.md); 64 loses to thread contention.
+DEFAULT_PARALLELISM = 32
 READ_WORKERS = 4  # kinds of one location read at the same time
 
 PLACEHOLDER_LOCATION_ID = "REPLACEwithYOURlocID"  # written by `ghlops init`; the sandbox only
