@@ -50,6 +50,15 @@ ACCESS: dict[str, KindAccess] = {
     "shippingZones": KindAccess((), ()),
     "shippingRates": KindAccess((), ()),
     "customMenuLinks": KindAccess(("custom-menu-link.readonly",), ("custom-menu-link.write",)),
+    # creating an object takes the agency's token (POST /objects/ is Agency-Access)
+    "customObjects": KindAccess(("objects/schema.readonly",), ("objects/schema.write",)),
+    # the Custom Fields V2 API declares the location custom-field scopes
+    "customObjectFolders": KindAccess(
+        ("locations/customFields.readonly",), ("locations/customFields.write",)
+    ),
+    "customObjectFields": KindAccess(
+        ("locations/customFields.readonly",), ("locations/customFields.write",)
+    ),
 }
 
 # path -> the scope family of its calls (".readonly" for GET, ".write" otherwise)
@@ -68,6 +77,8 @@ _FAMILIES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^/products(/|$)", "products"),
         (r"^/funnels/lookup/redirect(/|$)", "funnels/redirect"),
         (r"^/custom-menus(/|$)", "custom-menu-link"),
+        (r"^/objects(/|$)", "objects/schema"),
+        (r"^/custom-fields(/|$)", "locations/customFields"),
     )
 )
 

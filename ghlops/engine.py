@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
@@ -229,6 +229,14 @@ def destroy_problems(
             )
         )
     return problems
+
+
+def _needs_agency(plan: LocationPlan, adapters: Mapping[str, Adapter]) -> bool:
+    """True when a change of the location's plan is made with the agency's token
+    (``Adapter.agency_writes``, e.g. creating a custom object)."""
+    return any(
+        c.action.value in adapters[c.kind].agency_writes for c in plan.changes if c.kind in adapters
+    )
 
 
 def check_destroy_allowed(plan: Plan, adapters: Sequence[Adapter], allowed: Iterable[str]) -> None:
@@ -597,7 +605,13 @@ class Session:
                 return not_started(loc_plan, list(by_kind))
             try:
                 location = self._location(loc_plan.location_id)
-                with self.location_client(location) as client:
+                with ExitStack() as stack:
+                    client = stack.enter_context(self.location_client(location))
+                    agency = (
+                        stack.enter_context(self.agency_client())
+                        if self.project.agency is not None and _needs_agency(loc_plan, by_kind)
+                        else None
+                    )
                     return apply_location(
                         loc_plan,
                         client,
@@ -606,6 +620,7 @@ class Session:
                         explain=self.target.explainer(location.token_env, location_id=location.id),
                         backoff=self._backoff(client),
                         stopped=self.stop.is_set,
+                        agency=agency,
                     )
             except ConfigError as exc:
                 return LocationResult(loc_plan.name, loc_plan.location_id, (), error=str(exc))

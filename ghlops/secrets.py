@@ -24,7 +24,7 @@ import math
 import re
 import threading
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from functools import lru_cache
 from typing import Any
 from urllib.parse import SplitResult, parse_qsl, urlsplit, urlunsplit
@@ -217,24 +217,41 @@ def secret_label(item: Mapping[str, Any]) -> bool:
     return any(isinstance(item.get(k), str) and secret_name(item[k]) for k in ("name", "title"))
 
 
-def mask_secrets(value: Any, field: str = "", *, inherited: bool = False) -> Any:
+def mask_secrets(
+    value: Any,
+    field: str = "",
+    *,
+    inherited: bool = False,
+    plain: Collection[str] = (),
+    at: str = "",
+) -> Any:
     """A copy of ``value`` (mappings become dicts, sequences lists) with what looks secret masked.
 
     Nested keys are the field names of their values; everything under a secret-named field is
     masked; in a mapping whose ``name`` or ``title`` looks secret (a custom value "Stripe API Key"),
-    ``value`` is masked too.
+    ``value`` is masked too. ``plain``: dotted paths (list positions left out, ``options.key``)
+    of identifiers that only have a secret-like name (a custom object's ``key``, see
+    ``Adapter.plain_fields``); a string there is masked only when it looks secret itself.
     """
     if isinstance(value, Mapping):
-        inner = inherited or (bool(field) and secret_name(field))
+        inner = inherited or (bool(field) and secret_name(field) and at not in plain)
         named = secret_label(value)
         return {
-            k: mask_secrets(v, str(k), inherited=inner or (named and k == "value"))
+            k: mask_secrets(
+                v,
+                str(k),
+                inherited=inner or (named and k == "value"),
+                plain=plain,
+                at=f"{at}.{k}" if at else str(k),
+            )
             for k, v in value.items()
         }
     if isinstance(value, list | tuple):
-        return [mask_secrets(v, field, inherited=inherited) for v in value]
+        return [mask_secrets(v, field, inherited=inherited, plain=plain, at=at) for v in value]
     if value is None or isinstance(value, bool) or value == "":
         return value
+    if at in plain and not inherited:
+        return mask(value) if isinstance(value, str) and _secret_str(value) else value
     if inherited or looks_secret(field, value):
         return mask(value)
     return value
@@ -252,15 +269,18 @@ def mask_text(text: str) -> str:
     )
 
 
-def mask_diff(field: str, before: Any, after: Any, *, labelled: bool = False) -> tuple[Any, Any]:
+def mask_diff(
+    field: str, before: Any, after: Any, *, labelled: bool = False, plain: Collection[str] = ()
+) -> tuple[Any, Any]:
     """The two sides of a field's change, masked by the field's name and their own look.
 
     ``labelled``: the item's name looks secret (see :func:`secret_label`), so its ``value`` is.
+    ``plain``: as for :func:`mask_secrets`, paths from the item's top.
     """
     forced = labelled and field == "value"
     return (
-        mask_secrets(before, field, inherited=forced),
-        mask_secrets(after, field, inherited=forced),
+        mask_secrets(before, field, inherited=forced, plain=plain, at=field),
+        mask_secrets(after, field, inherited=forced, plain=plain, at=field),
     )
 
 

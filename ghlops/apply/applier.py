@@ -134,7 +134,9 @@ def _for_change(ctx: Ctx, change: Change, adapter: Adapter) -> Ctx:
     if change.parent_id is None or adapter.parent_kind is None or change.parent is None:
         return ctx
     pinned = _Pinned(ctx.ids or Ids({}), adapter.parent_kind, change.parent, change.parent_id)
-    return Ctx(ctx.api, ctx.location_id, live=ctx.live, ids=pinned, desired=ctx.desired)
+    return Ctx(
+        ctx.api, ctx.location_id, live=ctx.live, ids=pinned, desired=ctx.desired, agency=ctx.agency
+    )
 
 
 def apply_location(
@@ -146,14 +148,16 @@ def apply_location(
     explain: Callable[[GhlopsError], str] | None = None,
     backoff: Backoff | None = None,
     stopped: Stopped | None = None,
+    agency: Api | None = None,
 ) -> LocationResult:
     """Make the plan's changes in order; stop at the first failure, or before the next change
-    once ``stopped()`` says an interrupt came (the change in flight is finished first)."""
+    once ``stopped()`` says an interrupt came (the change in flight is finished first).
+    ``agency``: the agency's API, for the changes of ``Adapter.agency_writes``."""
     outcomes: list[Outcome] = []
     failed = False
     interrupted = False
     ids = Ids(plan.bindings)
-    ctx = Ctx(api, plan.location_id, ids=ids)
+    ctx = Ctx(api, plan.location_id, ids=ids, agency=agency)
     backoff = backoff or Backoff()
     for change in execution_order(plan.changes, list(adapters)):
         if change.action is Action.MANUAL:
@@ -343,7 +347,7 @@ def _relist(
 ) -> list[LiveItem]:
     """The kind's live objects, read again; for a nested kind, those of the item's parent."""
     live: dict[str, list[LiveItem]] = {}
-    fresh = Ctx(ctx.api, ctx.location_id, live=live, ids=ctx.ids)
+    fresh = Ctx(ctx.api, ctx.location_id, live=live, ids=ctx.ids, agency=ctx.agency)
     for need in _needed(adapter, adapters):
         live[need.kind] = read_kind(need, fresh)
     if adapter.parent_kind:

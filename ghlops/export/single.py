@@ -13,7 +13,8 @@ their ``locations``, or shown to all locations).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,7 +30,7 @@ from ghlops.plan.policy import Policy
 from ghlops.resources import registry
 from ghlops.resources.base import Adapter, Ctx, ExportCtx, ExportSkip, LiveItem
 from ghlops.resources.exporting import models_in
-from ghlops.secrets import looks_secret, mask, secret_label, secret_name
+from ghlops.secrets import looks_secret, mask, mask_secrets, secret_label, secret_name
 from ghlops.settings import DEFAULT_PARALLELISM
 
 
@@ -229,19 +230,42 @@ def _nested(
     return [found[k] for k in sorted(found, key=_sort_key)]
 
 
-def _masked(value: Any, name: str, inherited: bool, path: str, found: dict[str, Any]) -> Any:
-    """``value`` with secret-looking values masked (the rules of ghlops.secrets.mask_secrets);
-    ``found`` collects the masked values by path."""
+def _masked(
+    value: Any,
+    name: str,
+    inherited: bool,
+    path: str,
+    found: dict[str, Any],
+    plain: Collection[str] = (),
+) -> Any:
+    """``value`` with secret-looking values masked (the rules of ghlops.secrets.mask_secrets,
+    ``plain`` included); ``found`` collects the masked values by path."""
+    at = re.sub(r"\[\d+\]", "", path)
     if isinstance(value, Mapping):
-        inner = inherited or (bool(name) and secret_name(name))
+        inner = inherited or (bool(name) and secret_name(name) and at not in plain)
         named = secret_label(value)
         return {
-            k: _masked(v, k, inner or (named and k == "value"), f"{path}.{k}" if path else k, found)
+            k: _masked(
+                v,
+                k,
+                inner or (named and k == "value"),
+                f"{path}.{k}" if path else k,
+                found,
+                plain,
+            )
             for k, v in value.items()
         }
     if isinstance(value, list):
-        return [_masked(v, name, inherited, f"{path}[{i}]", found) for i, v in enumerate(value)]
+        return [
+            _masked(v, name, inherited, f"{path}[{i}]", found, plain) for i, v in enumerate(value)
+        ]
     if value is None or isinstance(value, bool) or value == "":
+        return value
+    if at in plain and not inherited:
+        masked = mask_secrets(value, name, plain=plain, at=at)
+        if masked != value:
+            found[path] = value
+            return Masked.of(value)
         return value
     if inherited or looks_secret(name, value):
         found[path] = value
@@ -253,7 +277,8 @@ def mask_item(item: ExportedItem) -> tuple[ExportedItem, list[str]]:
     """The item with secret-looking values masked, and the paths of the masked fields. A key
     holding a masked value is masked too, since reports show keys."""
     found: dict[str, Any] = {}
-    fields = _masked(item.fields, "", False, "", found)
+    adapter = registry.ADAPTERS.get(item.kind)
+    fields = _masked(item.fields, "", False, "", found, adapter.plain_fields if adapter else ())
     key = item.key
     if any(str(value) in key for value in found.values()):
         key = mask(key)

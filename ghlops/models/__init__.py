@@ -5,6 +5,7 @@ from ghlops.models.calendar import Calendar, CalendarGroup
 from ghlops.models.calendar_resource import CalendarResource
 from ghlops.models.custom_field import CustomField
 from ghlops.models.custom_menu_link import CustomMenuLink
+from ghlops.models.custom_object import CustomObject, CustomObjectField, CustomObjectFolder
 from ghlops.models.custom_value import CustomValue
 from ghlops.models.pipeline import Pipeline
 from ghlops.models.product import Price, Product
@@ -23,6 +24,9 @@ __all__ = [
     "CollectionSeo",
     "CustomField",
     "CustomMenuLink",
+    "CustomObject",
+    "CustomObjectField",
+    "CustomObjectFolder",
     "CustomValue",
     "Pipeline",
     "Price",

@@ -239,7 +239,9 @@ def plan_kind(
         result.changes = [_as_manual(adapter, c, desired, live) for c in result.changes]
         result.deleted.clear()
         result.replaced.clear()
-    elif result.created and result.unmanaged and adapter.renames:
+    elif not adapter.deletable:
+        _deletes_by_hand(adapter, result, desired, live)
+    if adapter.writable and result.created and result.unmanaged and adapter.renames:
         creates = [want for want in desired if want.key in result.created]
         result.hints += rename_hints(adapter, creates, result.unmanaged)
     return result
@@ -358,6 +360,8 @@ def plan_children(
             c if c.action is Action.MANUAL else _as_manual(adapter, c, desired, live)
             for c in result.changes
         ]
+    elif not adapter.deletable:
+        _deletes_by_hand(adapter, result, desired, live)
     return result
 
 
@@ -403,6 +407,45 @@ def _as_manual(
         protected=False,  # nothing is deleted: a person does it, or not
         reasons=(f"{change.action.value} by hand: the API cannot write {adapter.kind}", *steps),
     )
+
+
+def _deletes_by_hand(
+    adapter: Adapter, result: KindPlan, desired: Sequence[DesiredItem], live: Sequence[LiveItem]
+) -> None:
+    """A kind whose API has no delete (``Adapter.deletable = False``): its deletes (pruned
+    objects) and replaces (a changed immutable field needs a delete first) become ``manual``
+    changes with the UI steps of :meth:`Adapter.manual_steps`, never a call that fails. The
+    object stays: a replaced one is kept as matched (its children are planned inside it as
+    usual), a pruned one takes its children with it when a person deletes it (not cascaded)."""
+    why = f"the API has no delete for {adapter.kind}"
+    kept = []
+    for change in result.changes:
+        if change.action is Action.DELETE:
+            reason = f"delete by hand: {why}"
+        elif change.action is Action.REPLACE:
+            fields = ", ".join(d.field for d in change.diffs if d.field in adapter.immutable_fields)
+            reason = (
+                f"{fields} cannot change through the API, and {why} to re-create it: change "
+                "it by hand (or delete the object by hand and apply again to re-create it)"
+            )
+        else:
+            kept.append(change)
+            continue
+        want = next((d for d in desired if d.key == change.key), None)
+        have = next((item for item in live if item.id == change.id), None)
+        steps = adapter.manual_steps(change.action.value, want, have)
+        kept.append(
+            replace(
+                change,
+                action=Action.MANUAL,
+                destructive=False,
+                protected=False,  # nothing is deleted by ghlops
+                reasons=(reason, *steps),
+            )
+        )
+    result.changes = kept
+    result.deleted.clear()
+    result.replaced.clear()
 
 
 def _only_matched(kind_plan: KindPlan, singular: str) -> None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from ghlops.escape import terminal
 from ghlops.plan.changes import ACTION_SYMBOLS, Action, Change, LocationPlan, Plan
+from ghlops.render.masking import plain_fields
 from ghlops.render.text import fmt_value, singular, summary_line
 from ghlops.secrets import mask_diff, mask_secrets, mask_text, secret_label
 
@@ -157,7 +158,11 @@ class _Renderer:
             head += "  PROTECTED"
         lines = [head]
         if change.action is Action.CREATE and change.after is not None:
-            after = change.after if self.show_secrets else mask_secrets(change.after)
+            after = (
+                change.after
+                if self.show_secrets
+                else mask_secrets(change.after, plain=plain_fields(change.kind))
+            )
             for name, value in after.items():
                 if value != change.key and not name.startswith("_"):
                     lines.append(f"+     {terminal(name)}: {_short(fmt_value(value))}")
@@ -167,7 +172,13 @@ class _Renderer:
                 before, after = (
                     (diff.before, diff.after)
                     if self.show_secrets
-                    else mask_diff(diff.field, diff.before, diff.after, labelled=labelled)
+                    else mask_diff(
+                        diff.field,
+                        diff.before,
+                        diff.after,
+                        labelled=labelled,
+                        plain=plain_fields(change.kind),
+                    )
                 )
                 hidden = before == after and diff.before != diff.after
                 field_name = terminal(diff.field)

@@ -12,19 +12,27 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ghlops.plan.changes import Change, FieldDiff, LocationPlan, Plan
+from ghlops.resources import registry
 from ghlops.secrets import mask_diff, mask_secrets, mask_text, secret_label
+
+
+def plain_fields(kind: str) -> tuple[str, ...]:
+    """The identifier fields of a kind that only have a secret-like name (``key``)."""
+    adapter = registry.ADAPTERS.get(kind)
+    return adapter.plain_fields if adapter else ()
 
 
 def masked_change(change: Change) -> Change:
     labelled = any(secret_label(m) for m in (change.before, change.after) if m)
+    plain = plain_fields(change.kind)
     diffs = tuple(
-        FieldDiff(d.field, *mask_diff(d.field, d.before, d.after, labelled=labelled))
+        FieldDiff(d.field, *mask_diff(d.field, d.before, d.after, labelled=labelled, plain=plain))
         for d in change.diffs
     )
     return replace(
         change,
-        before=None if change.before is None else mask_secrets(change.before),
-        after=None if change.after is None else mask_secrets(change.after),
+        before=None if change.before is None else mask_secrets(change.before, plain=plain),
+        after=None if change.after is None else mask_secrets(change.after, plain=plain),
         diffs=diffs,
         reasons=tuple(mask_text(r) for r in change.reasons),
     )

@@ -163,6 +163,8 @@ class Ctx:
     # collections) are made only when a declared item refers to them; True (export, re-reads)
     # resolves every live reference
     resolve_live_refs: bool = True
+    # the agency's API, for the changes of `Adapter.agency_writes` (None: no agency configured)
+    agency: Api | None = None
 
     def id_of(self, kind: str, key: str) -> str:
         if self.ids is None:
@@ -203,6 +205,12 @@ class Adapter(ABC):
     immutable_fields: ClassVar[tuple[str, ...]] = ()  # a difference here makes a replace
     write_only_fields: ClassVar[tuple[str, ...]] = ()  # sent on write, never returned on read
     writable: ClassVar[bool] = True  # False: differences are `manual` changes, never applied
+    # False: the API has no delete for this kind (custom objects): a pruned object and a replace
+    # (a changed immutable field) are `manual` changes with the UI steps of `manual_steps`
+    deletable: ClassVar[bool] = True
+    # actions whose calls GHL admits only with the agency's token (a custom object's create):
+    # the applier then passes the agency's client as `ctx.agency` (None without an agency:)
+    agency_writes: ClassVar[tuple[str, ...]] = ()
     # what else a delete of this kind destroys (pipelines: "opportunities"): such a delete also
     # needs the explicit --allow-destroy-<that> flag, even with pruning on
     destroys_on_delete: ClassVar[str | None] = None
@@ -212,6 +220,10 @@ class Adapter(ABC):
     # fields that are part of the identity besides the natural key (a custom field's model):
     # renamedFrom only matches a live object that agrees on them
     identity_fields: ClassVar[tuple[str, ...]] = ()
+    # identifiers whose name only looks secret (a custom object's `key`): dotted paths in an
+    # item, list positions left out (`options.key`); outputs and exports mask them only when the
+    # value itself looks secret (see ghlops.secrets.mask_secrets)
+    plain_fields: ClassVar[tuple[str, ...]] = ()
     # documented API defaults of fields whose model default is None: export leaves them out
     export_defaults: ClassVar[Mapping[str, Any]] = {}
 
@@ -283,7 +295,8 @@ class Adapter(ABC):
     def manual_steps(
         self, action: str, desired: DesiredItem | None, live: LiveItem | None
     ) -> tuple[str, ...]:
-        """For read-only kinds: what a person must do in the GHL UI to make this change."""
+        """For read-only kinds, and the deletes and replaces of kinds that are not
+        ``deletable``: what a person must do in the GHL UI to make this change."""
         return ()
 
     def write_only_reasons(self, item: DesiredItem, *, changed: bool) -> tuple[str, ...]:

@@ -11,6 +11,11 @@ from ghlops.resources.calendar_resources import CalendarResourceAdapter
 from ghlops.resources.calendars import CalendarAdapter
 from ghlops.resources.custom_fields import CustomFieldAdapter
 from ghlops.resources.custom_menu_links import CustomMenuLinkAdapter
+from ghlops.resources.custom_object_fields import (
+    CustomObjectFieldAdapter,
+    CustomObjectFolderAdapter,
+)
+from ghlops.resources.custom_objects import CustomObjectAdapter
 from ghlops.resources.custom_values import CustomValueAdapter
 from ghlops.resources.pipelines import PipelineAdapter
 from ghlops.resources.prices import PriceAdapter
@@ -39,6 +44,9 @@ _ADAPTERS: tuple[Adapter, ...] = (
     ProductCollectionAdapter(),  # before products, which name them by slug
     ProductAdapter(),
     PriceAdapter(),  # nested in products; after them
+    CustomObjectAdapter(),  # objects -> their folders -> their fields -> associations
+    CustomObjectFolderAdapter(),  # nested in customObjects; before the fields placed in them
+    CustomObjectFieldAdapter(),  # nested in customObjects
     CustomMenuLinkAdapter(),  # agency-level: planned once, under "agency"
 )
 

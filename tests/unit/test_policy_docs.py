@@ -13,6 +13,7 @@ import pytest
 from ghlops.plan.policy import Policy
 from ghlops.resources import registry
 from ghlops.resources.base import LiveItem
+from ghlops.resources.custom_object_fields import OBJECT
 from ghlops.resources.prices import PRODUCT
 from ghlops.resources.shipping_rates import ZONE
 
@@ -53,6 +54,11 @@ def live(kind: str, name: str, parent: str | None = None) -> LiveItem:
         raw.update(domain=domain, path=f"/{path}", target="https://x.example", action="url")
     elif kind == "customMenuLinks":
         raw.update(title=name, url="https://x.example", icon={"name": "a", "fontFamily": "fas"})
+    elif kind == "customObjects":
+        raw.update(key=name, labels={"singular": name, "plural": name})
+    elif kind in ("customObjectFolders", "customObjectFields"):
+        raw.update(fieldKey=f"custom_objects.x.{name.lower().replace(' ', '_')}", dataType="TEXT")
+        raw[OBJECT] = live("customObjects", parent or "?")
     elif kind == "prices":
         raw[PRODUCT] = live("products", parent or "?")
     elif kind == "shippingRates":

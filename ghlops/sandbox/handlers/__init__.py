@@ -11,11 +11,13 @@ from __future__ import annotations
 from ghlops.sandbox.handlers import (
     calendar_resources,
     calendars,
+    custom_fields,
     custom_menus,
     funnels,
     links,
     locations,
     oauth,
+    objects,
     opportunities,
     products,
     store,
@@ -35,6 +37,8 @@ MODULES = (
     oauth,  # token endpoints (no stored kinds)
     products,  # products, prices, productCollections
     store,  # shippingZones, shippingRates, shippingCarriers (seeded)
+    objects,  # customObjects (creating one makes its first folder and primary field)
+    custom_fields,  # customObjectFolders, customObjectFields (Custom Fields V2)
 )
 
 TABLES: tuple[RouteTable, ...] = tuple(module.routes for module in MODULES)
