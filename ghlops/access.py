@@ -59,6 +59,7 @@ ACCESS: dict[str, KindAccess] = {
     "customObjectFields": KindAccess(
         ("locations/customFields.readonly",), ("locations/customFields.write",)
     ),
+    "associations": KindAccess(("associations.readonly",), ("associations.write",)),
 }
 
 # path -> the scope family of its calls (".readonly" for GET, ".write" otherwise)
@@ -78,6 +79,8 @@ _FAMILIES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^/funnels/lookup/redirect(/|$)", "funnels/redirect"),
         (r"^/custom-menus(/|$)", "custom-menu-link"),
         (r"^/objects(/|$)", "objects/schema"),
+        (r"^/associations/relations(/|$)", "associations/relation"),
+        (r"^/associations(/|$)", "associations"),
         (r"^/custom-fields(/|$)", "locations/customFields"),
     )
 )

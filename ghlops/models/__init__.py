@@ -1,5 +1,6 @@
 """Manifest item models, one module per resource kind."""
 
+from ghlops.models.association import Association
 from ghlops.models.base import ResourceSpec
 from ghlops.models.calendar import Calendar, CalendarGroup
 from ghlops.models.calendar_resource import CalendarResource
@@ -17,6 +18,7 @@ from ghlops.models.tag import Tag
 from ghlops.models.trigger_link import TriggerLink
 
 __all__ = [
+    "Association",
     "Calendar",
     "CalendarGroup",
     "CalendarResource",

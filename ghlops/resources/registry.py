@@ -5,6 +5,7 @@ Adding a kind means writing its adapter module and listing it here.
 
 from __future__ import annotations
 
+from ghlops.resources.associations import AssociationAdapter
 from ghlops.resources.base import Adapter
 from ghlops.resources.calendar_groups import CalendarGroupAdapter
 from ghlops.resources.calendar_resources import CalendarResourceAdapter
@@ -47,6 +48,7 @@ _ADAPTERS: tuple[Adapter, ...] = (
     CustomObjectAdapter(),  # objects -> their folders -> their fields -> associations
     CustomObjectFolderAdapter(),  # nested in customObjects; before the fields placed in them
     CustomObjectFieldAdapter(),  # nested in customObjects
+    AssociationAdapter(),  # after the custom objects it names by key
     CustomMenuLinkAdapter(),  # agency-level: planned once, under "agency"
 )
 

@@ -54,6 +54,8 @@ def live(kind: str, name: str, parent: str | None = None) -> LiveItem:
         raw.update(domain=domain, path=f"/{path}", target="https://x.example", action="url")
     elif kind == "customMenuLinks":
         raw.update(title=name, url="https://x.example", icon={"name": "a", "fontFamily": "fas"})
+    elif kind == "associations":
+        raw.update(key=name, firstObjectKey="contact", secondObjectKey="contact")
     elif kind == "customObjects":
         raw.update(key=name, labels={"singular": name, "plural": name})
     elif kind in ("customObjectFolders", "customObjectFields"):

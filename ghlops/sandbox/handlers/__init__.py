@@ -9,6 +9,7 @@ published after the vendored specs are registered with ``routes.extension(...)``
 from __future__ import annotations
 
 from ghlops.sandbox.handlers import (
+    associations,
     calendar_resources,
     calendars,
     custom_fields,
@@ -39,6 +40,7 @@ MODULES = (
     store,  # shippingZones, shippingRates, shippingCarriers (seeded)
     objects,  # customObjects (creating one makes its first folder and primary field)
     custom_fields,  # customObjectFolders, customObjectFields (Custom Fields V2)
+    associations,  # associations between objects (not relations)
 )
 
 TABLES: tuple[RouteTable, ...] = tuple(module.routes for module in MODULES)
