@@ -78,6 +78,7 @@ class AssociationAdapter(Adapter):
     immutable_fields = _SIDES
     rename_field = "key"
     renames = False
+    plain_fields = ("key",)  # an identifier, not a secret
 
     def match_keys(self, fields: Mapping[str, Any]) -> tuple[str, ...]:
         return (f"key:{fields['key']}",)
