@@ -171,6 +171,8 @@ def _read_ok(adapter: Adapter, items: Sequence[LiveItem]) -> str:
     access = ACCESS.get(adapter.kind)
     if access and access.write and adapter.writable:
         text += f"; apply also needs {' and '.join(access.write)} (not probed)"
+        if adapter.agency_writes:  # e.g. creating a custom object (Agency-Access only)
+            text += f"; {'/'.join(adapter.agency_writes)} takes the agency's token"
     return text
 
 

@@ -123,6 +123,12 @@ def test_the_all_kinds_fleet_and_its_agency(tmp_path: Path, http_sandbox: HttpSa
     assert "  ✓ customMenuLinks: read" in out
     for kind in ("calendars", "pipelines", "products", "prices", "redirects", "shippingRates"):
         assert f"  ✓ {kind}: read" in out, kind
+    for kind in ("customObjects", "customObjectFields", "associations"):
+        assert f"  ✓ {kind}: read (0 found)" in out, kind
+    assert (
+        "  ✓ customObjects: read (0 found); apply also needs objects/schema.write (not probed); "
+        "create takes the agency's token\n" in out
+    )
     assert "Doctor: all good (4 checked)." in out
     for value in env.values():
         assert value and value not in result.output
