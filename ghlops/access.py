@@ -45,8 +45,13 @@ ACCESS: dict[str, KindAccess] = {
         ("products.readonly",), ("products.write",), ("products/collection.readonly",)
     ),
     "prices": KindAccess(("products/prices.readonly",), ("products/prices.write",)),
+    "productCollections": KindAccess(
+        ("products/collection.readonly",), ("products/collection.write",)
+    ),
     "redirects": KindAccess(("funnels/redirect.readonly",), ("funnels/redirect.write",)),
+    "triggerLinks": KindAccess(("links.readonly",), ("links.write",)),
     # apps/store.json declares Location-Access with an empty scope list: no scope is documented
+    "shippingCarriers": KindAccess((), ()),
     "shippingZones": KindAccess((), ()),
     "shippingRates": KindAccess((), ()),
     "customMenuLinks": KindAccess(("custom-menu-link.readonly",), ("custom-menu-link.write",)),
@@ -71,12 +76,14 @@ _FAMILIES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^/locations/[^/]+/customValues(/|$)", "locations/customValues"),
         (r"^/calendars/groups(/|$)", "calendars/groups"),
         (r"^/calendars/resources(/|$)", "calendars/resources"),
+        (r"^/calendars/[^/]+/notifications(/|$)", "calendars/events"),
         (r"^/calendars(/|$)", "calendars"),
         (r"^/users(/|$)", "users"),
         (r"^/products/collections(/|$)", "products/collection"),
         (r"^/products/[^/]+/price(/|$)", "products/prices"),
         (r"^/products(/|$)", "products"),
         (r"^/funnels/lookup/redirect(/|$)", "funnels/redirect"),
+        (r"^/links(/|$)", "links"),
         (r"^/custom-menus(/|$)", "custom-menu-link"),
         (r"^/objects(/|$)", "objects/schema"),
         (r"^/associations/relations(/|$)", "associations/relation"),
