@@ -45,6 +45,9 @@ ACCESS: dict[str, KindAccess] = {
         ("products.readonly",), ("products.write",), ("products/collection.readonly",)
     ),
     "prices": KindAccess(("products/prices.readonly",), ("products/prices.write",)),
+    "coupons": KindAccess(
+        ("payments/coupons.readonly",), ("payments/coupons.write",), ("products.readonly",)
+    ),
     "productCollections": KindAccess(
         ("products/collection.readonly",), ("products/collection.write",)
     ),
@@ -84,6 +87,7 @@ _FAMILIES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^/products(/|$)", "products"),
         (r"^/funnels/lookup/redirect(/|$)", "funnels/redirect"),
         (r"^/links(/|$)", "links"),
+        (r"^/payments/coupon(/|$)", "payments/coupons"),
         (r"^/custom-menus(/|$)", "custom-menu-link"),
         (r"^/objects(/|$)", "objects/schema"),
         (r"^/associations/relations(/|$)", "associations/relation"),

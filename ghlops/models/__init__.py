@@ -4,6 +4,7 @@ from ghlops.models.association import Association
 from ghlops.models.base import ResourceSpec
 from ghlops.models.calendar import Calendar, CalendarGroup
 from ghlops.models.calendar_resource import CalendarResource
+from ghlops.models.coupon import Coupon, FuturePayments
 from ghlops.models.custom_field import CustomField
 from ghlops.models.custom_menu_link import CustomMenuLink
 from ghlops.models.custom_object import CustomObject, CustomObjectField, CustomObjectFolder
@@ -24,12 +25,14 @@ __all__ = [
     "CalendarResource",
     "CarrierService",
     "CollectionSeo",
+    "Coupon",
     "CustomField",
     "CustomMenuLink",
     "CustomObject",
     "CustomObjectField",
     "CustomObjectFolder",
     "CustomValue",
+    "FuturePayments",
     "Pipeline",
     "Price",
     "Product",

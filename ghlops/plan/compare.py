@@ -35,8 +35,10 @@ def values_equal(desired: Any, live: Any) -> bool:
 def diff_item(adapter: Adapter, desired: DesiredItem, live: LiveItem) -> tuple[FieldDiff, ...]:
     diffs = []
     for name in adapter.compare_fields:
-        if name not in desired.fields or name in adapter.write_only_fields:
+        if name not in desired.fields:
             continue
+        if name in adapter.write_only_fields and name not in live.fields:
+            continue  # GHL did not return it: nothing to compare (a live value is compared)
         after = desired.fields[name]
         before = live.fields.get(name)
         if not values_equal(after, before):

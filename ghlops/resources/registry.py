@@ -10,6 +10,7 @@ from ghlops.resources.base import Adapter
 from ghlops.resources.calendar_groups import CalendarGroupAdapter
 from ghlops.resources.calendar_resources import CalendarResourceAdapter
 from ghlops.resources.calendars import CalendarAdapter
+from ghlops.resources.coupons import CouponAdapter
 from ghlops.resources.custom_fields import CustomFieldAdapter
 from ghlops.resources.custom_menu_links import CustomMenuLinkAdapter
 from ghlops.resources.custom_object_fields import (
@@ -45,6 +46,7 @@ _ADAPTERS: tuple[Adapter, ...] = (
     ProductCollectionAdapter(),  # before products, which name them by slug
     ProductAdapter(),
     PriceAdapter(),  # nested in products; after them
+    CouponAdapter(),  # after products, which it names by slug
     CustomObjectAdapter(),  # objects -> their folders -> their fields -> associations
     CustomObjectFolderAdapter(),  # nested in customObjects; before the fields placed in them
     CustomObjectFieldAdapter(),  # nested in customObjects

@@ -61,6 +61,8 @@ def live(kind: str, name: str, parent: str | None = None) -> LiveItem:
     elif kind in ("customObjectFolders", "customObjectFields"):
         raw.update(fieldKey=f"custom_objects.x.{name.lower().replace(' ', '_')}", dataType="TEXT")
         raw[OBJECT] = live("customObjects", parent or "?")
+    elif kind == "coupons":
+        raw.update(code=name, discountType="amount", discountValue=1, startDate="2026-01-01")
     elif kind == "prices":
         raw[PRODUCT] = live("products", parent or "?")
     elif kind == "shippingRates":

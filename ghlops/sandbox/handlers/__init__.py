@@ -20,6 +20,7 @@ from ghlops.sandbox.handlers import (
     oauth,
     objects,
     opportunities,
+    payments,
     products,
     store,
     users,
@@ -37,6 +38,7 @@ MODULES = (
     custom_menus,  # customMenus (agency-level)
     oauth,  # token endpoints (no stored kinds)
     products,  # products, prices, productCollections
+    payments,  # coupons (after products: coupons name product ids)
     store,  # shippingZones, shippingRates, shippingCarriers (seeded)
     objects,  # customObjects (creating one makes its first folder and primary field)
     custom_fields,  # customObjectFolders, customObjectFields (Custom Fields V2)
