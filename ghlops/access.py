@@ -36,6 +36,9 @@ ACCESS: dict[str, KindAccess] = {
     ),
     "calendarGroups": KindAccess(("calendars/groups.readonly",), ("calendars/groups.write",)),
     "calendars": KindAccess(("calendars.readonly",), ("calendars.write",), ("users.readonly",)),
+    "calendarNotifications": KindAccess(
+        ("calendars/events.readonly",), ("calendars/events.write",), ("users.readonly",)
+    ),
     "calendarResources": KindAccess(
         ("calendars/resources.readonly",), ("calendars/resources.write",)
     ),

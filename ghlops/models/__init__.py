@@ -3,6 +3,7 @@
 from ghlops.models.association import Association
 from ghlops.models.base import ResourceSpec
 from ghlops.models.calendar import Calendar, CalendarGroup
+from ghlops.models.calendar_notification import CalendarNotification, NotificationSchedule
 from ghlops.models.calendar_resource import CalendarResource
 from ghlops.models.coupon import Coupon, FuturePayments
 from ghlops.models.custom_field import CustomField
@@ -22,6 +23,7 @@ __all__ = [
     "Association",
     "Calendar",
     "CalendarGroup",
+    "CalendarNotification",
     "CalendarResource",
     "CarrierService",
     "CollectionSeo",
@@ -33,6 +35,7 @@ __all__ = [
     "CustomObjectFolder",
     "CustomValue",
     "FuturePayments",
+    "NotificationSchedule",
     "Pipeline",
     "Price",
     "Product",

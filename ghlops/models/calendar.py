@@ -6,7 +6,10 @@ Field names are GHL's own (``#GroupCreateDTO``, ``#CalendarCreateDTO``), misspel
 * ``group``: the calendar group's ``slug`` (sent as ``groupId``);
 * ``teamMembers[].user``: a user's email or id in the location (sent as ``userId``).
 
-Left out of the calendar model on purpose: ``notifications``, ``meetingLocation`` and
+``notifications`` holds the calendar's notifications (``calendarNotifications``, managed through
+the Calendar Notifications API), not the calendar body's deprecated ``notifications`` field.
+
+Left out of the calendar model on purpose: ``meetingLocation`` and
 ``teamMembers[].meetingLocationType``/``meetingLocation`` (deprecated in the spec),
 ``availabilities`` (date-specific overrides whose update needs their server-side ids: operational
 data, not configuration) and ``locationId`` (the location comes from ghlops.yaml).
@@ -16,9 +19,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from ghlops.models.base import ManagedSpec, ResourceSpec
+from ghlops.models.calendar_notification import CalendarNotification
 
 CalendarType = Literal[
     "round_robin", "event", "class_booking", "collective", "service_booking", "personal"
@@ -217,6 +221,22 @@ class Calendar(ManagedSpec):
     consentLabel: str | None = None
     calendarCoverImage: str | None = None
     isActive: bool | None = Field(default=None, description="Active, or draft (API default true)")
+    notifications: list[CalendarNotification] | None = Field(
+        default=None,
+        description="The calendar's notifications, matched by notificationType + receiverType "
+        "+ channel (managed through GHL's Calendar Notifications API)",
+    )
+
+    @model_validator(mode="after")
+    def _unique_notifications(self) -> Calendar:
+        seen: set[tuple[str, str, str]] = set()
+        for notification in self.notifications or ():
+            if notification.triple() in seen:
+                raise ValueError(
+                    "two notifications are {} to {} by {}".format(*notification.triple())
+                )
+            seen.add(notification.triple())
+        return self
 
     @field_validator("availabilityType", mode="before")
     @classmethod

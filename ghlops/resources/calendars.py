@@ -39,11 +39,11 @@ from ghlops.errors import GhlopsError, SourcePos
 from ghlops.models.base import ResourceSpec
 from ghlops.models.calendar import Calendar
 from ghlops.resources.base import Adapter, Ctx, DesiredItem, ExportCtx, LiveItem, Ref
+from ghlops.resources.calendar_notifications import NOTIFICATIONS
+from ghlops.resources.users import is_email, users_by_email
 
 CALENDARS = "/calendars/"
 GROUPS = "/calendars/groups"
-USERS = "/users/"
-USERS_VERSION = "2021-07-28"  # apps/users.json
 
 # Defaults documented in #CalendarDTO (the create DTO documents the same ones).
 LIVE_DEFAULTS: dict[str, Any] = {
@@ -66,7 +66,7 @@ MEMBER_PRIORITY_DEFAULT = 0.5  # #TeamMember.priority
 
 # Manifest fields that map one to one to request and response fields.
 _PLAIN_FIELDS = tuple(
-    name for name in Calendar.model_fields if name not in ("group", "teamMembers")
+    name for name in Calendar.model_fields if name not in ("group", "teamMembers", "notifications")
 )
 _CREATE_ONLY = ("calendarType", "slotBufferUnit")  # not in #CalendarUpdateDTO
 
@@ -92,10 +92,6 @@ def _location_configurations(raw: Any) -> list[dict[str, Any]]:
             item["location"] = conf["location"]
         out.append(item)
     return out
-
-
-def is_email(user: str) -> bool:
-    return "@" in user
 
 
 def _members(fields: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -130,11 +126,19 @@ class CalendarAdapter(Adapter):
         return str(fields.get("slug") or fields["name"])
 
     def desired_item(self, spec: ResourceSpec, source: SourcePos | None = None) -> DesiredItem:
-        item = super().desired_item(spec, source)
+        """The calendar (its group a reference), its notifications as children."""
+        assert isinstance(spec, Calendar)
+        item = super().desired_item(spec.model_copy(update={"notifications": None}), source)
         if item.fields.get("group"):
             ref = Ref(field="group", kind="calendarGroups", key=str(item.fields["group"]))
-            return replace(item, refs=(ref,))
-        return item
+            item = replace(item, refs=(ref,))
+        declared = spec.notifications or ()
+        dumped = spec.model_dump(exclude_none=True).get("notifications", ())
+        children = tuple(
+            NOTIFICATIONS.child_item(item, fields, source, notification.protect)
+            for fields, notification in zip(dumped, declared, strict=True)
+        )
+        return replace(item, children=children) if children else item
 
     def normalise_desired(self, fields: dict[str, Any]) -> dict[str, Any]:
         if "locationConfigurations" in fields:
@@ -205,14 +209,7 @@ class CalendarAdapter(Adapter):
     # -- I/O half --------------------------------------------------------------------------
     def users_by_email(self, ctx: Ctx) -> dict[str, str]:
         """The location's users: lower-cased email -> user id (one call)."""
-        body = ctx.api.request(
-            "GET", USERS, version=USERS_VERSION, params={"locationId": ctx.location_id}
-        )
-        users: dict[str, str] = {}
-        for user in body["users"]:
-            if user.get("email") and user.get("id") and not user.get("deleted"):
-                users.setdefault(str(user["email"]).strip().lower(), str(user["id"]))
-        return users
+        return users_by_email(ctx)
 
     def _group_slugs(self, ctx: Ctx) -> dict[str, str]:
         groups = ctx.live.get("calendarGroups")

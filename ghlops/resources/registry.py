@@ -8,6 +8,7 @@ from __future__ import annotations
 from ghlops.resources.associations import AssociationAdapter
 from ghlops.resources.base import Adapter
 from ghlops.resources.calendar_groups import CalendarGroupAdapter
+from ghlops.resources.calendar_notifications import CalendarNotificationAdapter
 from ghlops.resources.calendar_resources import CalendarResourceAdapter
 from ghlops.resources.calendars import CalendarAdapter
 from ghlops.resources.coupons import CouponAdapter
@@ -36,6 +37,7 @@ _ADAPTERS: tuple[Adapter, ...] = (
     CustomValueAdapter(),
     CalendarGroupAdapter(),  # before calendars, which refer to groups by slug
     CalendarAdapter(),
+    CalendarNotificationAdapter(),  # nested in calendars; after them
     CalendarResourceAdapter(),  # after calendars, which it names
     RedirectAdapter(),
     TriggerLinkAdapter(),

@@ -590,6 +590,10 @@ class Sandbox:
             )
             if errors:
                 raise invalid(op, errors)
+        elif op.request_body is not None and isinstance(body, list):
+            errors = self.validator.validate_array_body(body, op.request_body)
+            if errors:
+                raise invalid(op, errors)
         context = RequestContext(
             operation=op,
             path_params=match.path_params,
@@ -666,6 +670,10 @@ class Sandbox:
             raise bad_request(f"Request body is not UTF-8: {exc.reason}") from exc
         except json.JSONDecodeError as exc:
             raise bad_request(f"Unexpected token in JSON at position {exc.pos}") from exc
+        if self.validator.takes_array(op.request_body):
+            if not isinstance(value, list):
+                raise bad_request("Request body must be a JSON array")
+            return value
         if not isinstance(value, dict):
             raise bad_request("Request body must be a JSON object")
         return value

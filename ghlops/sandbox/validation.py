@@ -117,6 +117,26 @@ class Validator:
             flat.properties[name] = SchemaAt(schema, node.doc)
         return self._check_object(body, flat, "")
 
+    def takes_array(self, node: SchemaAt) -> bool:
+        """Whether a request body schema is an array (calendar notifications are created as an
+        array of objects)."""
+        return self.flatten(node).type == "array"
+
+    def validate_array_body(self, body: list[Any], node: SchemaAt) -> list[str]:
+        """Validate a request body that is an array: each item against the ``items`` schema,
+        messages prefixed with the item's index (``0.receiverType should not be empty``)."""
+        flat = self.flatten(node)
+        if flat.items is None:  # pragma: no cover - only array schemas come here
+            return []
+        item = self.flatten(flat.items)
+        errors: list[str] = []
+        for index, value in enumerate(body):
+            if isinstance(value, Mapping):
+                errors += self._check_object(value, item, str(index))
+            else:
+                errors.append(f"{index} must be an object")
+        return errors
+
     def _check_object(self, obj: Mapping[str, Any], flat: _Flat, parent: str) -> list[str]:
         errors: list[str] = []
         if flat.properties and flat.additional is not True:

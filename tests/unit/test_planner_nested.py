@@ -168,7 +168,6 @@ def test_a_parent_with_ignored_children_is_never_deleted_with_them() -> None:
 # -- the rules of plan_children, one by one (exact texts, ids and flags) ----------------------
 
 
-
 class Bits(ItemAdapter):
     """A kind nested in items (boxes → items → bits), whose deletes say what they destroy."""
 

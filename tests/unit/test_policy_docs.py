@@ -13,6 +13,7 @@ import pytest
 from ghlops.plan.policy import Policy
 from ghlops.resources import registry
 from ghlops.resources.base import LiveItem
+from ghlops.resources.calendar_notifications import CALENDAR
 from ghlops.resources.custom_object_fields import OBJECT
 from ghlops.resources.prices import PRODUCT
 from ghlops.resources.shipping_rates import ZONE
@@ -61,6 +62,10 @@ def live(kind: str, name: str, parent: str | None = None) -> LiveItem:
     elif kind in ("customObjectFolders", "customObjectFields"):
         raw.update(fieldKey=f"custom_objects.x.{name.lower().replace(' ', '_')}", dataType="TEXT")
         raw[OBJECT] = live("customObjects", parent or "?")
+    elif kind == "calendarNotifications":
+        kind_, receiver, channel = [*name.split("/"), "x", "x"][:3]
+        raw.update(notificationType=kind_, receiverType=receiver, channel=channel)
+        raw[CALENDAR] = live("calendars", parent or "?")
     elif kind == "coupons":
         raw.update(code=name, discountType="amount", discountValue=1, startDate="2026-01-01")
     elif kind == "prices":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ghlops.sandbox.handlers import (
     associations,
+    calendar_notifications,
     calendar_resources,
     calendars,
     custom_fields,
@@ -31,6 +32,7 @@ MODULES = (
     locations,  # tags, customFields, customValues
     calendars,  # calendarGroups, calendars
     calendar_resources,  # calendarResources (rooms, equipments)
+    calendar_notifications,  # calendarNotifications
     users,  # users (read-only; seeded)
     funnels,  # redirects
     links,  # triggerLinks

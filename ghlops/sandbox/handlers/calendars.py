@@ -21,6 +21,7 @@ Behaviour the spec implies or leaves open, as emulated here:
   in an update removes the calendar from its group.
 * Calendar slugs are not made unique (the spec does not say they are).
 * ``GET /calendars/?showDrafted=false`` leaves out inactive (draft) calendars.
+* Deleting a calendar deletes its notifications (``calendar_notifications``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import Any
 
 from ghlops.sandbox.context import RequestContext
 from ghlops.sandbox.errors import bad_request
+from ghlops.sandbox.handlers.calendar_notifications import delete_calendar_notifications
 from ghlops.sandbox.ids import firestore_id
 from ghlops.sandbox.routing import RouteTable
 
@@ -220,4 +222,5 @@ def update_calendar(ctx: RequestContext) -> JSON:
 def delete_calendar(ctx: RequestContext) -> JSON:
     ctx.owned("calendars", ctx.path_params["calendarId"], CALENDAR_NOT_FOUND)
     ctx.store.delete("calendars", ctx.path_params["calendarId"])
+    delete_calendar_notifications(ctx.store, ctx.location_id, ctx.path_params["calendarId"])
     return SUCCESS
