@@ -59,6 +59,23 @@ def test_no_page_suggests_installing_from_a_registry_ghlops_is_not_on() -> None:
         assert not re.search(bare, text, re.M), page
 
 
+def test_no_page_points_at_a_url_ghlops_is_not_hosted_at() -> None:
+    """ghlops has no public home: a placeholder such as github.com/OWNER/ghlops would send a
+    reader to a page that does not exist. Install lines name a clone, a wheel or a variable."""
+    pages = [README, *sorted((ROOT / "docs").glob("*.md")), ROOT / ".pre-commit-hooks.yaml"]
+    pages += sorted((ROOT / "ghlops" / "examples").rglob("*.y*ml"))
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert "OWNER" not in text, page
+        assert not re.search(r"git\+https?://\S*ghlops", text), page
+        assert not re.search(r"https?://(www\.)?(github|gitlab)\.com/[^/\s]+/ghlops", text), page
+    readme = README.read_text(encoding="utf-8")
+    assert "(`python -m pip install .`)" in readme
+    assert "python -m pip wheel --no-deps -w dist ." in readme
+    workflow = (ROOT / "ghlops" / "examples" / "ci" / "github-actions.yml").read_text("utf-8")
+    assert 'GHLOPS_INSTALL: "vendor/ghlops-0.1.0-py3-none-any.whl"' in workflow
+
+
 def test_readme_and_docs_links_point_at_files_that_exist() -> None:
     for page in [README, *sorted((ROOT / "docs").glob("*.md"))]:
         for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", page.read_text(encoding="utf-8")):
