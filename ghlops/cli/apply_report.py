@@ -1,9 +1,14 @@
 """What apply shows while it runs and when it is done.
 
-Without a terminal (CI logs), each change is printed as it is made, one plain line each, as
-before. On a terminal, a progress bar on stderr counts the changes made of the total, with the
-retries and rate-limit waits so far; each location's lines are kept and printed together, per
-location, when the apply is done, so parallel locations never interleave.
+Whether stderr is a terminal decides the form (:func:`_stderr_is_tty`, asked when the apply
+starts):
+
+* Without a terminal (CI logs), each change is printed as it is made, one plain line each
+  (``  north: + tag "vip": created (id …)``), and when the apply is done one summary line per
+  location that had outcomes (``north: 2 done, 1 FAILED``), in plan order.
+* On a terminal, a progress bar on stderr counts the changes made of the total, with the
+  retries and rate-limit waits so far; each location's lines are kept and printed together, under
+  its summary line, when the apply is done, so parallel locations never interleave.
 """
 
 from __future__ import annotations
@@ -118,9 +123,8 @@ class ApplyReporter:
             if line is None:
                 return
             text, error = line
-            if self.tty:
-                self.lines.setdefault(location, []).append((text, error, outcome.status.value))
-            else:
+            self.lines.setdefault(location, []).append((text, error, outcome.status.value))
+            if not self.tty:
                 echo(f"  {terminal(location)}: {text}", err=error)
 
     def __exit__(
@@ -134,12 +138,14 @@ class ApplyReporter:
             self._ticker.join()
         if self._bar is not None:
             self._bar.__exit__(exc_type, exc, tb)
-        if self.tty:
-            self.print_summary()
+        self.print_summary()
 
     def print_summary(self) -> None:
-        """Each location's outcomes together, in plan order."""
+        """A line per location that had outcomes, in plan order; on a terminal its outcomes
+        follow it (without one they were streamed already)."""
         shown = False
+        if not self.tty and self.lines:
+            echo("")
         for name in self.order:
             lines = self.lines.get(name)
             if not lines:
@@ -153,7 +159,7 @@ class ApplyReporter:
             if counts.get("manual"):
                 parts.append(f"{counts['manual']} manual")
             echo(f"{terminal(name)}: {', '.join(parts)}")
-            for text, error, _ in lines:
+            for text, error, _ in lines if self.tty else ():
                 echo(f"  {text}", err=error)
             shown = True
         if shown:

@@ -11,7 +11,9 @@ Merge semantics:
 * A later bundle entry overrides an earlier one by natural key: its fields merge over the
   earlier item's field by field (nested mappings merge, lists are replaced whole; ``protect`` and
   ``renamedFrom`` stay unless set again), and the item keeps the position of its first
-  declaration (new keys are appended in declaration order).
+  declaration (new keys are appended in declaration order). An item that leaves out required
+  fields is such an override only; ``absent: true`` removes the earlier item (see
+  :mod:`ghlops.manifest.overrides`).
 * Two items whose identities are the same to GHL (the first natural key of
   :class:`~ghlops.resources.base.Identity`, within the same parent) are an error, even when
   their keys differ (pipeline names that differ only in letter case).
@@ -43,6 +45,16 @@ from pydantic import ValidationError
 
 from ghlops.errors import ManifestError, Problem, SourcePos, did_you_mean
 from ghlops.manifest.bundles import BundleFile, expand_bundle
+from ghlops.manifest.overrides import (
+    ABSENT,
+    Pending,
+    desired,
+    only_missing,
+    override,
+    removal_problems,
+    target,
+    unmatched,
+)
 from ghlops.manifest.project import LocationConfig, Project
 from ghlops.manifest.templating import (
     CompiledTemplate,
@@ -53,11 +65,10 @@ from ghlops.manifest.templating import (
     template_context,
 )
 from ghlops.manifest.validation import validation_problems
-from ghlops.manifest.yamlload import Positions, YamlDocument, describe_type, parse_yaml, read_text
-from ghlops.models.base import ManagedSpec
+from ghlops.manifest.yamlload import YamlDocument, describe_type, parse_yaml, read_text
 from ghlops.plan.policy import Policy
 from ghlops.resources import registry
-from ghlops.resources.base import Adapter, DesiredItem
+from ghlops.resources.base import DesiredItem
 
 
 @dataclass(frozen=True)
@@ -67,11 +78,14 @@ class DesiredState:
     location: LocationConfig
     items: Mapping[str, tuple[DesiredItem, ...]]  # kind -> items; every registry kind present
     files: tuple[str, ...]  # files that contributed, relative to the project, in render order
+    # items an ``absent: true`` took out: (the item removed, where the removal is)
+    removed: tuple[tuple[DesiredItem, SourcePos], ...] = ()
 
 
 @dataclass
 class _FileResult:
     items: list[DesiredItem] = field(default_factory=list)
+    pending: list[Pending] = field(default_factory=list)  # partial overrides and removals
     failed: Failed = field(default_factory=dict)  # see _items
     static: list[Problem] = field(default_factory=list)  # the same for every location
     dynamic: list[Problem] = field(default_factory=list)  # depends on the location rendered
@@ -138,20 +152,23 @@ def _with_numbers(raw: dict[str, Any], exc: ValidationError) -> dict[str, Any] |
     return fixed if changed else None
 
 
-def _items(
-    document: YamlDocument, file: str, *, templated: bool = False
-) -> tuple[list[DesiredItem], list[Problem], Failed]:
-    """Validate a parsed bundle file into desired items.
+_Parsed = tuple[list[DesiredItem], list[Pending], list[Problem], Failed]
+
+
+def _items(document: YamlDocument, file: str, *, templated: bool = False) -> _Parsed:
+    """Validate a parsed bundle file into desired items, and the items that need an earlier
+    bundle's item (partial overrides and removals, see :mod:`ghlops.manifest.overrides`).
 
     Also returns what the items that failed validation may be called, so that a reference to one
     of them is not reported again as undeclared (one mistake, one message).
     """
     data, positions = document.data, document.positions
     items: list[DesiredItem] = []
+    pending: list[Pending] = []
     problems: list[Problem] = []
     failed: Failed = {}
     if data is None:
-        return items, problems, failed
+        return items, pending, problems, failed
     if not isinstance(data, dict):
         problems.append(
             Problem(
@@ -160,7 +177,7 @@ def _items(
                 f"got {describe_type(data)}",
             )
         )
-        return items, problems, failed
+        return items, pending, problems, failed
     for kind, value in data.items():
         kind_pos = SourcePos(file, positions.line((kind,)))
         adapter = registry.ADAPTERS.get(kind) if isinstance(kind, str) else None
@@ -196,6 +213,17 @@ def _items(
                 )
             if odd_keys:
                 continue
+            absent = raw.get(ABSENT)
+            if ABSENT in raw and not isinstance(absent, bool):
+                problems.append(
+                    Problem(
+                        SourcePos(file, positions.line((*path, ABSENT))),
+                        f"{label}.{ABSENT}: expected true or false, got {describe_type(absent)}",
+                    )
+                )
+                continue
+            if ABSENT in raw:
+                raw = {name: value for name, value in raw.items() if name != ABSENT}
             used = raw
             try:
                 try:
@@ -204,71 +232,47 @@ def _items(
                     numbers = _with_numbers(raw, first) if templated else None
                     if numbers is None:
                         raise
-                    spec = adapter.model.model_validate(numbers)
                     used = numbers
+                    spec = adapter.model.model_validate(numbers)
             except ValidationError as exc:
-                failed.setdefault(kind, set()).update(v for v in raw.values() if isinstance(v, str))
-                problems += validation_problems(
+                reported = validation_problems(
                     exc,
                     model=adapter.model,
-                    data=raw,
+                    data=used,
                     file=file,
                     positions=positions,
                     base=path,
                     label=label,
                 )
+                missing = only_missing(exc)
+                if missing is not None:  # needs an earlier item to be complete
+                    pending.append(
+                        Pending(
+                            kind,
+                            used,
+                            item_pos,
+                            bool(absent),
+                            None,
+                            missing,
+                            tuple(reported),
+                            templated,
+                        )
+                    )
+                    continue
+                failed.setdefault(kind, set()).update(v for v in raw.values() if isinstance(v, str))
+                problems += reported
                 continue
             try:
-                items.append(_desired(adapter, spec, item_pos, used))
+                item = desired(adapter, spec, item_pos, used)
             except (KeyError, TypeError, ValueError) as exc:
                 failed.setdefault(kind, set()).update(v for v in raw.values() if isinstance(v, str))
                 problems.append(Problem(item_pos, f"{label}: invalid {adapter.singular}: {exc}"))
-    return items, problems, failed
-
-
-def _desired(adapter: Adapter, spec: Any, pos: SourcePos, raw: Mapping[str, Any]) -> DesiredItem:
-    item = adapter.desired_item(spec, pos)
-    if isinstance(spec, ManagedSpec):
-        item = replace(item, protect=spec.protect, renamed_from=spec.renamedFrom)
-    return replace(item, raw=raw)
-
-
-def _merged_fields(earlier: Mapping[str, Any], later: Mapping[str, Any]) -> dict[str, Any]:
-    """``later`` over ``earlier`` field by field; mappings merge the same way, lists (a product's
-    prices, a calendar's team members) and other values are replaced whole."""
-    merged = dict(earlier)
-    for name, value in later.items():
-        before = merged.get(name)
-        if isinstance(before, Mapping) and isinstance(value, Mapping):
-            merged[name] = _merged_fields(before, value)
-        else:
-            merged[name] = value
-    return merged
-
-
-def _override(earlier: DesiredItem, later: DesiredItem) -> tuple[DesiredItem, list[Problem]]:
-    """``later`` (of a later bundle entry) merged over ``earlier``: the item the location gets.
-
-    ghlops' own settings merge like any field: ``protect: true`` and ``renamedFrom`` stay
-    unless the later item sets them again.
-    """
-    if earlier.raw is None or later.raw is None:  # pragma: no cover - items always carry raw
-        return replace(later, overrides=earlier.source), []
-    adapter = registry.ADAPTERS[later.kind]
-    fields = _merged_fields(earlier.raw, later.raw)
-    pos = later.source or SourcePos("?")
-    label = f"{later.kind} '{later.key}' (merged over {earlier.source})"
-    try:
-        spec = adapter.model.model_validate(fields)
-        item = _desired(adapter, spec, pos, fields)
-    except ValidationError as exc:
-        problems = validation_problems(
-            exc, model=adapter.model, data=fields, file=pos.file, positions=Positions(), label=label
-        )
-        return later, [replace(p, pos=pos) for p in problems]
-    except (KeyError, TypeError, ValueError) as exc:
-        return later, [Problem(pos, f"{label}: invalid {adapter.singular}: {exc}")]
-    return replace(item, overrides=earlier.source), []
+                continue
+            if absent:
+                pending.append(Pending(kind, used, item_pos, True, item.key, templated=templated))
+            else:
+                items.append(item)
+    return items, pending, problems, failed
 
 
 class _Session:
@@ -282,10 +286,7 @@ class _Session:
         self._compiled: dict[tuple[Path, str], CompiledTemplate | Problem] = {}
         self._plain: dict[tuple[Path, str], _FileResult] = {}
         # a templated file's renders that are the very same text are parsed and validated once
-        self._renders: dict[
-            tuple[Path, str, str, tuple[int, ...]],
-            tuple[list[DesiredItem], list[Problem], Failed],
-        ] = {}
+        self._renders: dict[tuple[Path, str, str, tuple[int, ...]], _Parsed] = {}
 
     def expand(self, entry: str, pos: SourcePos) -> tuple[list[BundleFile], list[Problem]]:
         key = (entry, pos)
@@ -322,7 +323,7 @@ class _Session:
                 result = _FileResult()
                 document, result.static = parse_yaml(source, rel)
                 if document is not None and not result.static:  # no cascades after YAML problems
-                    result.items, problems, result.failed = _items(document, rel)
+                    result.items, result.pending, problems, result.failed = _items(document, rel)
                     result.static += problems
                 self._plain[key] = result
             return self._plain[key]
@@ -343,13 +344,15 @@ class _Session:
         if parsed is None:
             document, dynamic = parse_yaml(rendered.text, rel, rendered.template_line)
             items: list[DesiredItem] = []
+            pending: list[Pending] = []
             failed: Failed = {}
             if document is not None and not dynamic:
-                items, problems, failed = _items(document, rel, templated=True)
+                items, pending, problems, failed = _items(document, rel, templated=True)
                 dynamic += problems
-            parsed = self._renders[render_key] = (items, dynamic, failed)
-        result.items, result.dynamic = list(parsed[0]), list(parsed[1])
-        result.failed = {kind: set(names) for kind, names in parsed[2].items()}
+            parsed = self._renders[render_key] = (items, pending, dynamic, failed)
+        result.items, result.pending = list(parsed[0]), list(parsed[1])
+        result.dynamic = list(parsed[2])
+        result.failed = {kind: set(names) for kind, names in parsed[3].items()}
         return result
 
     def location(self, location: LocationConfig) -> _LocationResult:
@@ -359,12 +362,14 @@ class _Session:
         merged: dict[str, dict[str, DesiredItem]] = {kind: {} for kind in registry.ADAPTERS}
         files: dict[str, None] = {}
         failed: Failed = {}
+        removed: list[tuple[DesiredItem, SourcePos]] = []
         for entry, pos in location.bundle_entries():
             bundle_files, problems = self.expand(entry, pos)
             static += problems
             declared: dict[str, dict[str, tuple[DesiredItem, bool]]] = {
                 kind: {} for kind in registry.ADAPTERS
             }
+            pending: list[Pending] = []
             for bundle_file in bundle_files:
                 files.setdefault(bundle_file.rel)
                 result = self.file(bundle_file, location)
@@ -372,8 +377,9 @@ class _Session:
                     failed.setdefault(kind, set()).update(names)
                 static += result.static
                 dynamic += result.dynamic
-                if result.templated:
-                    templated.add(bundle_file.rel)
+                # a problem found in every location using the file is reported once
+                templated.add(bundle_file.rel)
+                pending += result.pending
                 for item in result.items:
                     first = declared[item.kind].get(item.key)
                     if first is None:
@@ -387,11 +393,17 @@ class _Session:
                         f"{first_item.source or first_item.kind})",
                     )
                     (dynamic if result.templated or first_templated else static).append(duplicate)
+            problems, plain = _apply_pending(pending, declared, merged, removed, failed)
+            dynamic += problems
+            static += plain
             for kind, items in declared.items():
                 for key, (item, _) in items.items():
                     earlier = merged[kind].get(key)
-                    if earlier is not None:
-                        item, problems = _override(earlier, item)
+                    if earlier is not None and item.raw is not None:
+                        overridden, problems = override(
+                            earlier, item.raw, item.source or SourcePos("?"), key
+                        )
+                        item = overridden or item
                         dynamic += problems
                     merged[kind][key] = item
         _flatten_children(merged)
@@ -404,8 +416,63 @@ class _Session:
                 location=location,
                 items={kind: tuple(items.values()) for kind, items in merged.items()},
                 files=tuple(files),
+                removed=tuple(removed),
             )
         return _LocationResult(location, state, static, dynamic, templated)
+
+
+def _apply_pending(
+    pending: Sequence[Pending],
+    declared: Mapping[str, Mapping[str, tuple[DesiredItem, bool]]],
+    merged: dict[str, dict[str, DesiredItem]],
+    removed: list[tuple[DesiredItem, SourcePos]],
+    failed: Failed,
+) -> tuple[list[Problem], list[Problem]]:
+    """Partial overrides and removals of one bundle entry, against the earlier entries' items
+    (``merged``, changed in place); ``removed`` collects what ``absent: true`` took out.
+
+    Returns the problems found, and those of a plain file's partial item that had nothing to
+    override (the same for every location, as they were before overrides could be partial).
+    """
+    problems: list[Problem] = []
+    plain: list[Problem] = []
+    seen: dict[tuple[str, str], SourcePos] = {}
+    for one in pending:
+        earlier = merged[one.kind]
+        item = target(one, earlier)
+        if item is None:
+            beside = declared[one.kind].get(one.key) if one.key is not None else None
+            found = unmatched(one, earlier, beside[0].source if beside else None)
+            alone = not one.absent and found == list(one.problems)
+            (plain if alone and not one.templated else problems).extend(found)
+            if not one.absent:
+                failed.setdefault(one.kind, set()).update(
+                    v for v in one.fields.values() if isinstance(v, str)
+                )
+            continue
+        singular = registry.ADAPTERS[one.kind].singular
+        first = declared[one.kind].get(item.key)
+        first_pos = first[0].source if first is not None else seen.get((one.kind, item.key))
+        if first_pos is not None:
+            problems.append(
+                Problem(
+                    one.source, f"duplicate {singular} '{item.key}' (first declared at {first_pos})"
+                )
+            )
+            continue
+        seen[(one.kind, item.key)] = one.source
+        if one.absent:
+            trouble = removal_problems(one, item)
+            problems += trouble
+            if not trouble:
+                del earlier[item.key]
+                removed.append((item, one.source))
+            continue
+        overridden, trouble = override(item, one.fields, one.source, item.key)
+        problems += trouble
+        if overridden is not None:
+            earlier[item.key] = overridden
+    return problems, plain
 
 
 def _flatten_children(merged: dict[str, dict[str, DesiredItem]]) -> None:

@@ -63,6 +63,14 @@ def _templated_numbers(node: Any) -> Any:
     return node
 
 
+ABSENT_PROPERTY = {
+    "type": "boolean",
+    "description": "ghlops: true removes the item an earlier bundle declared with this key from "
+    "this location's desired state (the live object is deleted only if policy.prune names the "
+    "kind)",
+}
+
+
 def bundle_schema() -> dict[str, Any]:
     defs: dict[str, Any] = {}
     properties: dict[str, Any] = {}
@@ -70,6 +78,10 @@ def bundle_schema() -> dict[str, Any]:
         model = registry.get(kind).model
         item = model.model_json_schema(ref_template="#/$defs/{model}")
         defs.update(item.pop("$defs", {}))
+        # a later bundle's item may set only what it changes, or remove the earlier item: the
+        # merged item is checked by ghlops (docs/projects.md)
+        item.pop("required", None)
+        item["properties"]["absent"] = ABSENT_PROPERTY
         defs[model.__name__] = item
         properties[kind] = {
             "type": ["array", "null"],

@@ -53,4 +53,14 @@ def render_state(
                 data = {"parent": item.parent, **data}
             body = _dump([data]).rstrip("\n").split("\n")
             lines += [f"  {line}" for line in body]
+    removed = [
+        (item, at)
+        for item, at in state.removed
+        if (kinds is None or item.kind in kinds) and item.kind not in exclude
+    ]
+    if removed:
+        lines.append("# removed by absent: true")
+        for item, at in removed:
+            singular = registry.ADAPTERS[item.kind].singular
+            lines.append(f"#   {singular} '{item.key}' ({item.source}), at {at}")
     return "\n".join(lines) + "\n"

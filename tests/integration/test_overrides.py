@@ -96,3 +96,174 @@ def test_an_override_sets_only_what_it_changes(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "    slotDuration: 45\n" in result.stdout
     assert "    calendarType: event\n" in result.stdout
+
+
+# -- partial overrides: complete only together with the earlier item ---------------------------
+
+
+def test_a_partial_override_takes_the_left_out_fields_from_the_earlier_item(
+    tmp_path: Path,
+) -> None:
+    root = project(
+        tmp_path,
+        "customFields:\n  - {name: Pet, dataType: LARGE_TEXT, placeholder: Your pet}\n",
+        "customFields:\n  - {name: Pet, placeholder: Your cat}\n",  # no dataType
+    )
+    (item,) = load_desired(load_project(root), "a").items["customFields"]
+    assert dict(item.fields) == {
+        "name": "Pet",
+        "model": "contact",
+        "dataType": "LARGE_TEXT",
+        "placeholder": "Your cat",
+    }
+    assert str(item.source) == "bundles/local/l.yaml:2"
+    assert str(item.overrides) == "bundles/base/b.yaml:2"
+
+
+def test_a_partial_item_alone_is_invalid_and_says_why(tmp_path: Path) -> None:
+    root = project(
+        tmp_path,
+        "customFields:\n  - {name: Pet, dataType: TEXT}\n",
+        "customFields:\n  - {name: Pett, placeholder: Your cat}\n",
+    )
+    result = run(root, "validate")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: 1 problem in the manifests:\n"
+        "  bundles/local/l.yaml:2: customFields[0].dataType: Field required (an item may leave "
+        "out required fields only to override an earlier bundle's custom field, and this "
+        "location has none named 'Pett'; did you mean 'contact:Pet'?) (location a)\n"
+    )
+
+
+def test_a_partial_item_names_its_target_like_a_complete_one(tmp_path: Path) -> None:
+    # without 'model' a custom field is a contact field, so it does not complete the
+    # opportunity field of the same name
+    root = project(
+        tmp_path,
+        "customFields:\n  - {name: Budget, model: opportunity, dataType: NUMERICAL}\n",
+        "customFields:\n  - {name: Budget, placeholder: In dollars}\n",
+    )
+    result = run(root, "validate")
+    assert result.exit_code == 1
+    assert "l.yaml:2: customFields[0].dataType: Field required (" in result.stderr
+    assert "did you mean 'opportunity:Budget'?" in result.stderr
+
+
+def test_the_merged_item_is_validated_whole_and_both_places_are_named(tmp_path: Path) -> None:
+    # each item is valid alone; merged, a TEXT field would keep the earlier options
+    root = project(
+        tmp_path,
+        "customFields:\n  - {name: Color, dataType: SINGLE_OPTIONS, options: [Red, Blue]}\n",
+        "customFields:\n  - {name: Color, dataType: TEXT}\n",
+    )
+    result = run(root, "validate")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: 1 problem in the manifests:\n"
+        "  bundles/local/l.yaml:2: custom field 'contact:Color' (merged over "
+        "bundles/base/b.yaml:2): Value error, options are only for dataType SINGLE_OPTIONS, "
+        "MULTIPLE_OPTIONS, RADIO, CHECKBOX (not TEXT) (location a)\n"
+    )
+
+
+def test_a_partial_item_with_another_problem_is_reported_alone(tmp_path: Path) -> None:
+    root = project(
+        tmp_path,
+        "customFields:\n  - {name: Pet, dataType: TEXT}\n",
+        "customFields:\n  - {name: Pet, placehodler: x}\n",
+    )
+    result = run(root, "validate")
+    assert result.exit_code == 1
+    assert "l.yaml:2: customFields[0].placehodler: unknown field" in result.stderr
+    assert "did you mean 'placeholder'" in result.stderr
+    assert "leave out required fields" not in result.stderr
+
+
+# -- absent: true removes an inherited item ----------------------------------------------------
+
+
+def test_absent_removes_the_earlier_item_and_render_says_so(tmp_path: Path) -> None:
+    root = project(
+        tmp_path,
+        "tags: [{name: vip}, {name: lead}]\n"
+        "products:\n  - name: Whitening\n    productType: SERVICE\n    prices:\n"
+        "      - {name: Single, type: one_time, currency: USD, amount: 199}\n",
+        "tags:\n  - {name: vip, absent: true}\nproducts:\n  - {name: Whitening, absent: true}\n",
+    )
+    state = load_desired(load_project(root), "a")
+    assert [item.key for item in state.items["tags"]] == ["lead"]
+    assert state.items["products"] == () and state.items["prices"] == ()  # its prices too
+    result = run(root, "render")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.endswith(
+        "# removed by absent: true\n"
+        "#   tag 'vip' (bundles/base/b.yaml:1), at bundles/local/l.yaml:2\n"
+        "#   product 'Whitening' (bundles/base/b.yaml:3), at bundles/local/l.yaml:4\n"
+    )
+
+
+def test_absent_on_an_item_nothing_declares_is_an_error(tmp_path: Path) -> None:
+    root = project(tmp_path, "tags: [{name: vip}]\n", "tags:\n  - {name: vpi, absent: true}\n")
+    result = run(root, "validate")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: 1 problem in the manifests:\n"
+        "  bundles/local/l.yaml:2: tag 'vpi' is marked absent: true, but no earlier bundle of "
+        "this location declares it; did you mean 'vip'? (location a)\n"
+    )
+
+
+def test_absent_in_the_same_bundle_entry_removes_nothing(tmp_path: Path) -> None:
+    root = project(tmp_path, "tags: [{name: vip}, {name: vip, absent: true}]\n", "tags: []\n")
+    result = run(root, "validate")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: 1 problem in the manifests:\n"
+        "  bundles/base/b.yaml:1: tag 'vip' is marked absent: true in the bundle that declares "
+        "it (at bundles/base/b.yaml:1); absent: true removes an item of an earlier bundle: "
+        "delete the declaration instead (location a)\n"
+    )
+
+
+def test_a_protected_item_is_removed_only_with_protect_false(tmp_path: Path) -> None:
+    root = project(
+        tmp_path, "tags: [{name: vip, protect: true}]\n", "tags: [{name: vip, absent: true}]\n"
+    )
+    result = run(root, "validate")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: 1 problem in the manifests:\n"
+        "  bundles/local/l.yaml:1: tag 'vip' is protected (protect: true at "
+        "bundles/base/b.yaml:1); to remove it anyway, set protect: false beside absent: true "
+        "(location a)\n"
+    )
+    (root / "bundles" / "local" / "l.yaml").write_text(
+        "tags: [{name: vip, absent: true, protect: false}]\n"
+    )
+    assert load_desired(load_project(root), "a").items["tags"] == ()
+
+
+def test_absent_must_be_a_boolean(tmp_path: Path) -> None:
+    root = project(tmp_path, "tags: [{name: vip}]\n", "tags:\n  - {name: vip, absent: 'yes'}\n")
+    result = run(root, "validate")
+    assert result.exit_code == 1
+    assert "bundles/local/l.yaml:2: tags[0].absent: expected true or false, got a string" in (
+        result.stderr
+    )
+
+
+def test_absent_deletes_the_live_object_only_when_policy_prune_says_so(tmp_path: Path) -> None:
+    root = project(tmp_path, "tags: [{name: vip}, {name: lead}]\n", "tags: []\n")
+    applied = run(root, "apply", "--sandbox", "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    (root / "bundles" / "local" / "l.yaml").write_text("tags: [{name: vip, absent: true}]\n")
+    kept = run(root, "plan", "--sandbox", "--no-color", "--detailed-exitcode")
+    assert kept.exit_code == 0, kept.output  # no changes: the live tag is left alone
+    assert "No changes." in kept.stdout
+    config = root / "ghlops.yaml"
+    config.write_text(config.read_text() + "policy: {prune: [tags]}\n")
+    pruned = run(root, "plan", "--sandbox", "--no-color", "--detailed-exitcode")
+    assert pruned.exit_code == 2, pruned.output
+    assert '  - tag "vip"' in pruned.stdout
+    assert "Plan: 0 to create, 0 to update, 0 to replace, 1 to delete." in pruned.stdout
