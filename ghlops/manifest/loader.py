@@ -80,6 +80,9 @@ class DesiredState:
     files: tuple[str, ...]  # files that contributed, relative to the project, in render order
     # items an ``absent: true`` took out: (the item removed, where the removal is)
     removed: tuple[tuple[DesiredItem, SourcePos], ...] = ()
+    # file -> where the bundle entry that brought it comes from: "defaults", "group NAME" or
+    # "location" (see LocationConfig.bundle_origins)
+    origins: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -363,7 +366,9 @@ class _Session:
         files: dict[str, None] = {}
         failed: Failed = {}
         removed: list[tuple[DesiredItem, SourcePos]] = []
-        for entry, pos in location.bundle_entries():
+        origins: dict[str, str] = {}
+        entries = zip(location.bundle_entries(), location.bundle_origins(), strict=True)
+        for (entry, pos), origin in entries:
             bundle_files, problems = self.expand(entry, pos)
             static += problems
             declared: dict[str, dict[str, tuple[DesiredItem, bool]]] = {
@@ -372,6 +377,7 @@ class _Session:
             pending: list[Pending] = []
             for bundle_file in bundle_files:
                 files.setdefault(bundle_file.rel)
+                origins.setdefault(bundle_file.rel, origin)
                 result = self.file(bundle_file, location)
                 for kind, names in result.failed.items():
                     failed.setdefault(kind, set()).update(names)
@@ -417,6 +423,7 @@ class _Session:
                 items={kind: tuple(items.values()) for kind, items in merged.items()},
                 files=tuple(files),
                 removed=tuple(removed),
+                origins=origins,
             )
         return _LocationResult(location, state, static, dynamic, templated)
 

@@ -3,25 +3,35 @@
 ``ghlops.yaml`` is plain YAML (never templated), validated with the pydantic models below, which
 forbid unknown keys. Every problem is reported at once, with its line, as a ManifestError.
 
-Variables: a location's ``vars`` are merged over ``defaults.vars`` key by key at the top level
-(the location's value wins whole; nested mappings are not merged). Bundles: a location's
-``bundles``, when given (even empty), replaces ``defaults.bundles``; when absent or null, the
-defaults apply. ``null`` is accepted wherever a mapping or list may be left empty.
+Location groups: ``groups: {dental: {bundles: [...], vars: {...}}}`` declares groups, and a
+location's ``groups: [dental]`` puts it in them (see docs/projects.md).
+
+Variables are merged key by key at the top level (the later value wins whole; nested mappings
+are not merged): ``defaults.vars``, then each of the location's groups' ``vars`` in the order of
+its ``groups`` list, then the location's own ``vars``.
+
+Bundles, in this order: ``defaults.bundles`` (unless the location gives ``bundles``, even empty:
+its own list replaces the defaults), then each group's ``bundles`` in the order of the
+location's ``groups``, then the location's own ``bundles``. A later bundle overrides an earlier
+one, so a location's own bundles override its groups' and a group's override the defaults. The
+same bundle entry twice in that list is an error. ``null`` is accepted wherever a mapping or list
+may be left empty.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import PydanticCustomError
 
-from ghlops.errors import ConfigError, ManifestError, Problem, SourcePos
+from ghlops.errors import ConfigError, ManifestError, Problem, SourcePos, did_you_mean
 from ghlops.manifest.bundles import expand_bundle
 from ghlops.manifest.validation import validation_problems
 from ghlops.manifest.yamlload import Positions, describe_type, parse_yaml, read_text
@@ -71,12 +81,21 @@ class LocationConfig:
     bundles: list[str] = field(default_factory=list, hash=False)  # effective, in order
     pos: SourcePos | None = field(default=None, compare=False)  # the entry in ghlops.yaml
     bundle_pos: tuple[SourcePos, ...] = field(default=(), compare=False, hash=False, repr=False)
+    groups: tuple[str, ...] = ()  # the location's groups, in its order
+    # per effective bundle: where it comes from ("defaults", "group dental" or "location")
+    bundle_from: tuple[str, ...] = field(default=(), compare=False, hash=False, repr=False)
 
     def bundle_entries(self) -> list[tuple[str, SourcePos]]:
         """Each effective bundle entry with its place in ghlops.yaml."""
         positions = list(self.bundle_pos)
         positions += [self.pos or SourcePos(PROJECT_FILE)] * (len(self.bundles) - len(positions))
         return list(zip(self.bundles, positions, strict=True))
+
+    def bundle_origins(self) -> list[str]:
+        """Per effective bundle entry, where it comes from: ``defaults``, ``group NAME`` or
+        ``location``."""
+        origins = list(self.bundle_from)
+        return origins + ["location"] * (len(self.bundles) - len(origins))
 
 
 @dataclass(frozen=True)
@@ -172,6 +191,17 @@ EnvName = Annotated[
         )
     ),
 ]
+GroupName = Annotated[
+    str,
+    AfterValidator(
+        _matching(
+            LOCATION_NAME_RE,
+            "ghlops_group_name",
+            "not a valid group name "
+            "(letters, digits, '_', '.' and '-', starting with a letter or digit)",
+        )
+    ),
+]
 Kind = Annotated[str, AfterValidator(_known_kind)]
 NonEmpty = Annotated[str, Field(min_length=1)]
 
@@ -204,6 +234,19 @@ class AgencySpec(_Spec):
 class DefaultsSpec(_Spec):
     vars: dict[str, Any] | None = None
     bundles: list[str] | None = None
+
+
+class GroupSpec(_Spec):
+    bundles: list[str] | None = Field(
+        default=None,
+        description="Bundles of the group's locations: after defaults.bundles, before the "
+        "location's own bundles",
+    )
+    vars: dict[str, Any] | None = Field(
+        default=None,
+        description="Variables of the group's locations: over defaults.vars, under the "
+        "location's own vars",
+    )
 
 
 class ThresholdsSpec(_Spec):
@@ -246,6 +289,11 @@ class LocationSpec(_Spec):
     name: LocationName
     id: LocationId
     tokenEnv: EnvName | None = None
+    groups: list[GroupName] | None = Field(
+        default=None,
+        description="Groups (declared under groups:) whose bundles and vars this location gets, "
+        "in this order",
+    )
     vars: dict[str, Any] | None = None
     bundles: list[str] | None = None
 
@@ -256,6 +304,11 @@ class ProjectSpec(_Spec):
     version: Annotated[int, AfterValidator(_supported_version)]
     defaults: DefaultsSpec | None = None
     policy: PolicySpec | None = None
+    groups: dict[GroupName, GroupSpec] | None = Field(
+        default=None,
+        description="Location groups: bundles and vars shared by the locations that list the "
+        "group under their groups:",
+    )
     locations: Annotated[list[LocationSpec] | None, AfterValidator(_some_locations)] = Field(
         default=None, validate_default=True
     )
@@ -328,11 +381,57 @@ def _unique_problems(raw: Any, positions: Positions) -> list[Problem]:
     return problems
 
 
+def _group_problems(raw: Any, positions: Positions) -> list[Problem]:
+    """Unknown groups (with "did you mean") and a group listed twice by one location."""
+    problems: list[Problem] = []
+    declared = _get(raw, "groups")
+    known = (
+        [name for name in declared if isinstance(name, str)] if isinstance(declared, dict) else []
+    )
+    locations = _get(raw, "locations")
+    for index, entry in enumerate(locations if isinstance(locations, list) else []):
+        listed = _get(entry, "groups")
+        if not isinstance(listed, list):
+            continue
+        seen: set[str] = set()
+        for place, name in enumerate(listed):
+            if not isinstance(name, str):
+                continue
+            pos = _pos(positions, "locations", index, "groups", place)
+            if name in seen:
+                problems.append(Problem(pos, f"group '{name}' is listed twice"))
+            elif name not in known:
+                if known:
+                    message = (
+                        f"unknown group '{name}' (declared: {', '.join(known)})"
+                        f"{did_you_mean(name, known)}"
+                    )
+                else:
+                    message = (
+                        f"unknown group '{name}': ghlops.yaml declares no groups "
+                        f"(groups: {{{name}: {{bundles: [...], vars: {{...}}}}}})"
+                    )
+                problems.append(Problem(pos, message))
+            seen.add(name)
+    return problems
+
+
+def _bundle_key(entry: str) -> str:
+    """What two bundle entries naming the same path have in common (``a/b/`` and ``./a/b``)."""
+    return PurePosixPath(os.path.normpath(entry.replace("\\", "/"))).as_posix()
+
+
 def _bundle_lists(raw: Any) -> list[tuple[tuple[object, ...], list[Any]]]:
     lists: list[tuple[tuple[object, ...], list[Any]]] = []
     defaults = _get(raw, "defaults", "bundles")
     if isinstance(defaults, list):
         lists.append((("defaults", "bundles"), defaults))
+    groups = _get(raw, "groups")
+    if isinstance(groups, dict):
+        for name in groups:
+            own = _get(groups, name, "bundles")
+            if isinstance(own, list):
+                lists.append((("groups", name, "bundles"), own))
     locations = _get(raw, "locations")
     if isinstance(locations, list):
         for index in range(len(locations)):
@@ -351,31 +450,79 @@ def _bundle_problems(root: Path, raw: Any, positions: Positions) -> list[Problem
     return problems
 
 
-def _build(root: Path, file: Path, spec: ProjectSpec, positions: Positions) -> Project:
+def _effective_bundles(
+    index: int, loc: LocationSpec, spec: ProjectSpec, positions: Positions
+) -> tuple[list[str], tuple[SourcePos, ...], tuple[str, ...], list[Problem]]:
+    """A location's bundle entries in order, with their places in ghlops.yaml and origins; an
+    entry listed twice (say in a group and in the location's own list) is a problem."""
+    parts: list[tuple[str, SourcePos, str]] = []
+    if loc.bundles is None:
+        defaults = (spec.defaults.bundles if spec.defaults else None) or []
+        parts += [
+            (entry, _pos(positions, "defaults", "bundles", i), "defaults")
+            for i, entry in enumerate(defaults)
+        ]
+    for group in loc.groups or []:
+        own = (spec.groups or {})[group].bundles or []
+        parts += [
+            (entry, _pos(positions, "groups", group, "bundles", i), f"group {group}")
+            for i, entry in enumerate(own)
+        ]
+    parts += [
+        (entry, _pos(positions, "locations", index, "bundles", i), "location")
+        for i, entry in enumerate(loc.bundles or [])
+    ]
+    problems: list[Problem] = []
+    first: dict[str, tuple[SourcePos, str]] = {}
+    for entry, pos, origin in parts:
+        key = _bundle_key(entry)
+        if key in first:
+            where, whence = first[key]
+            problems.append(
+                Problem(
+                    _pos(positions, "locations", index),
+                    f"location '{loc.name}' gets bundle '{entry}' twice: from {whence} (line "
+                    f"{where.line}) and from {origin} (line {pos.line}); a bundle applied again "
+                    "would override what came between: list it once",
+                )
+            )
+        else:
+            first[key] = (pos, origin)
+    return (
+        [entry for entry, _, _ in parts],
+        tuple(pos for _, pos, _ in parts),
+        tuple(origin for _, _, origin in parts),
+        problems,
+    )
+
+
+def _build(
+    root: Path, file: Path, spec: ProjectSpec, positions: Positions
+) -> tuple[Project, list[Problem]]:
     defaults = spec.defaults or DefaultsSpec()
     default_vars = dict(defaults.vars or {})
     default_bundles = list(defaults.bundles or [])
-    default_bundle_pos = tuple(
-        _pos(positions, "defaults", "bundles", i) for i in range(len(default_bundles))
-    )
+    groups = spec.groups or {}
     locations: list[LocationConfig] = []
+    problems: list[Problem] = []
     for index, loc in enumerate(spec.locations or []):
-        if loc.bundles is None:
-            bundles, bundle_pos = list(default_bundles), default_bundle_pos
-        else:
-            bundles = list(loc.bundles)
-            bundle_pos = tuple(
-                _pos(positions, "locations", index, "bundles", i) for i in range(len(bundles))
-            )
+        bundles, bundle_pos, bundle_from, trouble = _effective_bundles(index, loc, spec, positions)
+        problems += trouble
+        variables = dict(default_vars)
+        for group in loc.groups or []:
+            variables.update(groups[group].vars or {})
+        variables.update(loc.vars or {})
         locations.append(
             LocationConfig(
                 name=loc.name,
                 id=loc.id,
                 token_env=loc.tokenEnv,
-                vars={**default_vars, **(loc.vars or {})},
+                vars=variables,
                 bundles=bundles,
                 pos=_pos(positions, "locations", index),
                 bundle_pos=bundle_pos,
+                groups=tuple(loc.groups or ()),
+                bundle_from=bundle_from,
             )
         )
     agency = None
@@ -391,7 +538,7 @@ def _build(root: Path, file: Path, spec: ProjectSpec, positions: Positions) -> P
         )
     prune = frozenset(spec.policy.prune or []) if spec.policy is not None else frozenset()
     policy = _policy(spec.policy, prune)
-    return Project(
+    project = Project(
         root=root,
         file=file,
         version=spec.version,
@@ -403,6 +550,7 @@ def _build(root: Path, file: Path, spec: ProjectSpec, positions: Positions) -> P
         locations=locations,
         agency=agency,
     )
+    return project, problems
 
 
 def load_project(root: Path | str) -> Project:
@@ -455,7 +603,11 @@ def load_project(root: Path | str) -> Project:
             exc, model=ProjectSpec, data=raw, file=PROJECT_FILE, positions=positions, noun="key"
         )
     problems += _unique_problems(raw, positions)
+    problems += _group_problems(raw, positions)
     problems += _bundle_problems(root_real, raw, positions)
     if problems or spec is None:
         raise ManifestError(problems)
-    return _build(root_real, file, spec, positions)
+    project, problems = _build(root_real, file, spec, positions)
+    if problems:
+        raise ManifestError(problems)
+    return project

@@ -7,6 +7,7 @@ from typing import Any
 
 import yaml
 
+from ghlops.errors import SourcePos
 from ghlops.manifest.loader import DesiredState
 from ghlops.resources import registry
 from ghlops.resources.base import DesiredItem
@@ -25,10 +26,16 @@ def _dump(data: Any) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
-def _comment(item: DesiredItem) -> str:
-    text = f"# {item.source}" if item.source else "#"
+def _group(state: DesiredState, pos: SourcePos | None) -> str:
+    """`` (group dental)`` when ``pos`` is in a file a location group's bundle brought."""
+    origin = state.origins.get(pos.file, "") if pos is not None else ""
+    return f" ({origin})" if origin.startswith("group ") else ""
+
+
+def _comment(state: DesiredState, item: DesiredItem) -> str:
+    text = f"# {item.source}{_group(state, item.source)}" if item.source else "#"
     if item.overrides:
-        text += f", overrides {item.overrides}"
+        text += f", overrides {item.overrides}{_group(state, item.overrides)}"
     return text
 
 
@@ -40,14 +47,15 @@ def render_state(
 ) -> str:
     """``state`` as a bundle file would hold it, after templates and overrides."""
     loc = state.location
-    lines = [f"# location {loc.name} ({loc.id}): {', '.join(state.files) or 'no bundle files'}"]
+    files = [f"{file}{_group(state, SourcePos(file))}" for file in state.files]
+    lines = [f"# location {loc.name} ({loc.id}): {', '.join(files) or 'no bundle files'}"]
     for kind, items in state.items.items():
         if (kinds is not None and kind not in kinds) or kind in exclude or not items:
             continue
         adapter = registry.ADAPTERS[kind]
         lines.append(f"{kind}:" + (f"  # of {adapter.parent_kind}" if adapter.parent_kind else ""))
         for item in items:
-            lines.append(f"  {_comment(item)}")
+            lines.append(f"  {_comment(state, item)}")
             data = _item_data(item)
             if item.parent is not None:
                 data = {"parent": item.parent, **data}
@@ -62,5 +70,8 @@ def render_state(
         lines.append("# removed by absent: true")
         for item, at in removed:
             singular = registry.ADAPTERS[item.kind].singular
-            lines.append(f"#   {singular} '{item.key}' ({item.source}), at {at}")
+            lines.append(
+                f"#   {singular} '{item.key}' ({item.source}{_group(state, item.source)}), "
+                f"at {at}{_group(state, at)}"
+            )
     return "\n".join(lines) + "\n"

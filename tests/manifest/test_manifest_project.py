@@ -199,9 +199,9 @@ locations:
     )
     assert problems_of(root) == [
         "ghlops.yaml:1: version: unsupported version 2 (this ghlops supports version 1)",
-        "ghlops.yaml:3: agncy: unknown key (known: version, defaults, policy, locations, agency); "
+        "ghlops.yaml:3: agncy: unknown key (known: version, defaults, policy, groups, locations, agency); "
         "did you mean 'agency'?",
-        "ghlops.yaml:7: locations[0].token: unknown key (known: name, id, tokenEnv, vars, bundles); "
+        "ghlops.yaml:7: locations[0].token: unknown key (known: name, id, tokenEnv, groups, vars, bundles); "
         "did you mean 'tokenEnv'?",
     ]
 
