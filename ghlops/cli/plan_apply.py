@@ -258,7 +258,9 @@ def render(
         from ghlops.render.markdown import MAX_CHARS, render_markdown
 
         top = refusals.markdown_block(verdict)
-        body = render_markdown(plan, show_secrets=show_secrets, max_chars=MAX_CHARS - len(top))
+        body = render_markdown(
+            plan, show_secrets=show_secrets, max_chars=MAX_CHARS - len(top), expand=expand
+        )
         return top + body
     from ghlops.render.text import render_plan
 

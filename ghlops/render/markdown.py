@@ -2,7 +2,10 @@
 
 Layout, top to bottom: a title with the totals; a summary table (one row per location, the agency,
 the totals); destructive changes, each with its reasons; failed locations and their errors;
-changes shared by several locations, shown once; each location's other changes in a collapsed
+changes made identically in several locations, each shown once with its locations (grouped as the
+text plan groups them, :func:`ghlops.render.text.grouped_changes`: identical field changes group
+even when the objects differ elsewhere; every name up to 10, then a count; ``expand`` lists them
+under each location instead); each location's other changes in a collapsed
 ``<details>`` block (``diff`` code blocks: ``+`` create, ``~`` update with ``-``/``+`` lines per
 field, ``-/+`` replace, ``-`` delete, ``!`` manual); warnings and notes.
 
@@ -22,7 +25,13 @@ from dataclasses import dataclass, field
 from ghlops.escape import terminal
 from ghlops.plan.changes import ACTION_SYMBOLS, Action, Change, LocationPlan, Plan
 from ghlops.render.masking import plain_fields
-from ghlops.render.text import fmt_value, singular, summary_line
+from ghlops.render.text import (
+    GROUP_NAMES,
+    change_signature,
+    fmt_value,
+    singular,
+    summary_line,
+)
 from ghlops.secrets import mask_diff, mask_secrets, mask_text, secret_label
 
 MAX_CHARS = 64_000  # GitHub's limit is 65,536; the rest is room for a sticky-comment marker
@@ -43,9 +52,12 @@ def render_markdown(
     show_secrets: bool = False,
     max_chars: int = MAX_CHARS,
     group_min: int = GROUP_MIN,
+    expand: bool = False,
 ) -> str:
-    """The plan as Markdown, at most ``max_chars`` characters long (the summary table aside)."""
-    return _Renderer(plan, show_secrets, group_min).render(max_chars)
+    """The plan as Markdown, at most ``max_chars`` characters long (the summary table aside).
+
+    ``expand``: no grouping; every location lists all its changes (``--expand``)."""
+    return _Renderer(plan, show_secrets, 0 if expand else group_min).render(max_chars)
 
 
 # --- text helpers ---------------------------------------------------------------------------
@@ -86,11 +98,6 @@ def _plural(n: int, word: str, words: str | None = None) -> str:
     return f"{n} {word if n == 1 else (words or word + 's')}"
 
 
-def _names(names: Sequence[str], limit: int = MAX_NAMES) -> str:
-    shown = ", ".join(_code(n) for n in names[:limit])
-    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
-
-
 def _counts_phrase(counts: Mapping[str, int]) -> str:
     """ "1 to create, 2 to delete": only the actions there are."""
     parts = [
@@ -123,22 +130,21 @@ class _Section:
 
 @dataclass
 class _Shared:
-    """Identical changes planned in the same locations, shown once."""
+    """One change planned identically in several locations, shown once."""
 
-    locations: tuple[str, ...]
-    changes: list[tuple[str, ...]] = field(default_factory=list)  # each change's lines, no ids
-    actions: dict[str, int] = field(default_factory=dict)
+    lines: tuple[str, ...]  # the change's lines, without its id
+    locations: list[str] = field(default_factory=list)
 
 
 class _Renderer:
     def __init__(self, plan: Plan, show_secrets: bool, group_min: int) -> None:
         self.plan = plan
         self.show_secrets = show_secrets
-        self.group_min = max(group_min, 2)
+        self.group_min = max(group_min, 2) if group_min else 0  # 0: no grouping (expand)
         self.text: Callable[[str], str] = (lambda t: t) if show_secrets else mask_text
         self._lines: dict[tuple[int, bool], tuple[str, ...]] = {}  # by id(change): plan is alive
+        self.grouped: set[int] = set()  # id() of the changes shown among the shared ones
         self.shared = self._shared_changes()
-        self.shared_keys = {lines for s in self.shared for lines in s.changes}
 
     # -- changes as diff lines --
 
@@ -196,20 +202,22 @@ class _Renderer:
         return (loc for loc in self.plan.locations if not loc.error)
 
     def _shared_changes(self) -> list[_Shared]:
-        where: dict[tuple[str, ...], tuple[Action, list[str]]] = {}
+        """Changes with the same signature (the text plan's) in ``group_min``+ locations; the
+        shown lines must be the same too (masking aside, they are)."""
+        if not self.group_min:
+            return []
+        where: dict[tuple[str, tuple[str, ...]], list[tuple[str, Change]]] = {}
         for loc in self._groupable():
             for change in loc.changes:
-                lines = self.change_lines(change, ids=False)
-                names = where.setdefault(lines, (change.action, []))[1]
-                if not names or names[-1] != loc.name:
-                    names.append(loc.name)
-        groups: dict[tuple[str, ...], _Shared] = {}
-        for lines, (action, names) in where.items():
+                key = (change_signature(change), self.change_lines(change, ids=False))
+                where.setdefault(key, []).append((loc.name, change))
+        groups = []
+        for (_, lines), found in where.items():
+            names = list(dict.fromkeys(name for name, _ in found))
             if len(names) >= self.group_min:
-                group = groups.setdefault(tuple(names), _Shared(tuple(names)))
-                group.changes.append(lines)
-                group.actions[action.value] = group.actions.get(action.value, 0) + 1
-        return list(groups.values())
+                groups.append(_Shared(lines, names))
+                self.grouped.update(id(change) for _, change in found)
+        return groups
 
     # -- sections --
 
@@ -415,20 +423,19 @@ class _Renderer:
     def shared_section(self) -> _Section:
         blocks = []
         for group in self.shared:
-            what = (
-                f"<code>{html.escape(group.changes[0][0], quote=False)}</code>"
-                if len(group.changes) == 1
-                else _counts_phrase(group.actions)
-            )
-            names = _names(group.locations, limit=len(group.locations))
+            what = f"<code>{html.escape(group.lines[0], quote=False)}</code>"
+            names = ", ".join(_code(n) for n in group.locations[:GROUP_NAMES])
+            if len(group.locations) > GROUP_NAMES:
+                names += f", … and {len(group.locations) - GROUP_NAMES} more"
             blocks.append(
                 f"<details><summary>{what} — {len(group.locations)} locations</summary>\n\n"
-                + _fence([line for lines in group.changes for line in lines])
+                + _fence(group.lines)
                 + f"\nIn {names}.\n\n</details>\n"
             )
         head = (
             "### Changes in several locations\n\n"
-            f"Identical changes planned in {self.group_min} or more locations, shown once.\n\n"
+            f"Identical changes planned in {self.group_min} or more locations, shown once "
+            "(`--expand` lists them under each location).\n\n"
         )
         return _Section(
             head,
@@ -445,7 +452,7 @@ class _Renderer:
         """Whether a location has a change not shown among the shared ones."""
         if loc is self.plan.agency:
             return loc.has_changes
-        return any(self.change_lines(c, ids=False) not in self.shared_keys for c in loc.changes)
+        return any(id(c) not in self.grouped for c in loc.changes)
 
     def location_section(self) -> _Section:
         locs = [loc for loc in self.plan.all if self._own_changes(loc)]
@@ -465,7 +472,7 @@ class _Renderer:
             lines: list[str] = []
             shared = 0
             for change in loc.changes:
-                if not agency and self.change_lines(change, ids=False) in self.shared_keys:
+                if not agency and id(change) in self.grouped:
                     shared += 1
                 else:
                     lines += self.change_lines(change)

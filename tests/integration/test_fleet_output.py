@@ -171,3 +171,20 @@ def test_progress_names_retries_throttles_and_waits() -> None:
         "2 retried, 1 throttled (429), waited 12 s for rate limits"
     )
     assert report_totals(Activity(waited=3)) == "API: waited 3 s for rate limits."
+
+
+def test_markdown_groups_like_the_text_plan_and_expand_lists_all(tmp_path: Path) -> None:
+    root = tmp_path / "four"
+    (root / "bundles").mkdir(parents=True)
+    lines = ["version: 1", "defaults: {bundles: [bundles]}", "locations:"]
+    lines += [f"  - {{name: c{i}, id: {location_id(i)}}}" for i in range(4)]
+    (root / "ghlops.yaml").write_text("\n".join(lines) + "\n")
+    (root / "bundles" / "base.yaml").write_text("tags: [{name: vip}]\n")
+    grouped = run(root, "plan", "--sandbox", "--markdown")
+    assert grouped.exit_code == 0, grouped.output
+    assert '<details><summary><code>+ tag "vip"</code> — 4 locations</summary>' in grouped.stdout
+    assert "In `c0`, `c1`, `c2`, `c3`." in grouped.stdout
+    expanded = run(root, "plan", "--sandbox", "--markdown", "--expand")
+    assert expanded.exit_code == 0, expanded.output
+    assert "Changes in several locations" not in expanded.stdout
+    assert expanded.stdout.count("<summary><b>c") == 4

@@ -279,7 +279,10 @@ def test_identical_changes_are_shown_once_with_their_locations() -> None:
     text = render_markdown(fleet(25, update))
     assert '<summary><code>+ tag "vip"</code> — 25 locations</summary>' in text
     assert text.count('+ tag "vip"') == 2, "the summary and its diff block, once"
-    assert "In `clinic-00`, `clinic-01`," in text and "`clinic-24`." in text
+    # every name up to 10, then a count (as in the text plan)
+    names = ", ".join(f"`clinic-{i:02}`" for i in range(10))
+    assert f"In {names}, … and 15 more." in text
+    assert "`clinic-10`" not in text.split("### Other changes")[0].split("| **total**")[1]
     assert "`clinic-00`</b>" not in text
     assert text.count("<summary><b>clinic-") == 1, "only the location with a change of its own"
     assert "And 1 change shared with other locations (see above)." in text
@@ -429,7 +432,7 @@ def test_protected_changes_are_listed_with_the_destructive_ones() -> None:
     )
 
 
-def test_shared_changes_of_the_same_locations_share_one_block() -> None:
+def test_each_shared_change_is_its_own_group_as_in_the_text_plan() -> None:
     def tag(name: str) -> Change:
         return Change(Action.CREATE, "tags", name, None, None, frozen({"name": name}))
 
@@ -442,7 +445,92 @@ def test_shared_changes_of_the_same_locations_share_one_block() -> None:
         )
     )
     text = render_markdown(plan)
-    assert "<details><summary>2 to create — 5 locations</summary>" in text
-    assert '```diff\n+ tag "a"\n+ tag "b"\n```\n\nIn `c0`, `c1`, `c2`, `c3`, `c4`.' in text
+    assert '<details><summary><code>+ tag "a"</code> — 5 locations</summary>' in text
+    assert '```diff\n+ tag "a"\n```\n\nIn `c0`, `c1`, `c2`, `c3`, `c4`.' in text
+    assert '<details><summary><code>+ tag "b"</code> — 5 locations</summary>' in text
     assert '<details><summary><code>+ tag "c"</code> — 3 locations</summary>' in text
     assert "Other changes" not in text and "Changes by location" not in text
+
+
+# --- fleet goldens: identical field changes of objects that differ elsewhere; --expand ---------
+
+GOLDEN_FLEET = GOLDEN.parent / "plan-fleet.md"
+GOLDEN_FLEET_EXPAND = GOLDEN.parent / "plan-fleet-expand.md"
+
+
+def fleet_plan(n: int = 12) -> Plan:
+    """``n`` clinics: the same phone change in all (each custom value has its own other fields),
+    the same dataType replace in all (each field has its own placeholder), and one clinic with
+    an update of its own."""
+
+    def location(i: int) -> LocationPlan:
+        name = f"clinic-{i:02}"
+        phone = Change(
+            Action.UPDATE,
+            "customValues",
+            "Phone",
+            f"p{i:019}",
+            frozen({"name": "Phone", "value": "555-0100", "note": name}),
+            frozen({"name": "Phone", "value": "555-0199", "note": name}),
+            (FieldDiff("value", "555-0100", "555-0199"),),
+        )
+        pet = Change(
+            Action.REPLACE,
+            "customFields",
+            "contact:Pet",
+            f"f{i:019}",
+            frozen({"name": "Pet", "dataType": "TEXT", "placeholder": name}),
+            frozen({"name": "Pet", "dataType": "LARGE_TEXT", "placeholder": name}),
+            (FieldDiff("dataType", "TEXT", "LARGE_TEXT"),),
+            destructive=True,
+            reasons=("dataType cannot change after creation",),
+        )
+        own: tuple[Change, ...] = ()
+        if i == 7:
+            own = (
+                Change(
+                    Action.UPDATE,
+                    "customValues",
+                    "City",
+                    f"c{i:019}",
+                    frozen({"name": "City", "value": "Springfield"}),
+                    frozen({"name": "City", "value": "Shelbyville"}),
+                    (FieldDiff("value", "Springfield", "Shelbyville"),),
+                ),
+            )
+        return LocationPlan(name, f"L{i:019}", (phone, pet, *own))
+
+    return Plan(tuple(location(i) for i in range(n)))
+
+
+def _golden(path: Path, text: str) -> None:
+    if os.environ.get("GHLOPS_UPDATE_GOLDEN"):
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8")
+
+
+def test_golden_fleet_groups_identical_field_changes_naming_ten() -> None:
+    text = render_markdown(fleet_plan())
+    _golden(GOLDEN_FLEET, text)
+    shared = text.split("### Changes in several locations")[1].split("### Other changes")[0]
+    names = ", ".join(f"`clinic-{i:02}`" for i in range(10))
+    assert shared.count(f"In {names}, … and 2 more.") == 2
+    assert '<summary><code>~ custom value "Phone"</code> — 12 locations</summary>' in shared
+    assert "(id " not in shared
+    assert text.count("<summary><b>clinic-") == 1  # only clinic-07 has a change of its own
+    assert "And 2 changes shared with other locations (see above)." in text
+
+
+def test_golden_fleet_expand_lists_every_change_under_every_location() -> None:
+    text = render_markdown(fleet_plan(), expand=True)
+    _golden(GOLDEN_FLEET_EXPAND, text)
+    assert "Changes in several locations" not in text
+    assert text.count("<summary><b>clinic-") == 12
+    assert text.count('~ custom value "Phone" (id ') == 12
+    assert "shared with other locations" not in text
+
+
+def test_ten_names_or_fewer_are_all_listed() -> None:
+    text = render_markdown(fleet_plan(10))
+    names = ", ".join(f"`clinic-{i:02}`" for i in range(10))
+    assert f"In {names}.\n" in text and "more." not in text.split("### Other changes")[0]
