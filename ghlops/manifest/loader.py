@@ -24,11 +24,12 @@ Merge semantics:
   an error).
 
 Problems: every problem of every file of every selected location is collected before raising one
-ManifestError. Problems that depend on the rendering (template runtime errors, and YAML or
-validation problems in a templated file) carry the location's name, except when the very same
-problem occurs in every one of two or more locations rendering that file: then it is reported once,
+ManifestError. Problems that depend on the location (template runtime errors, YAML or validation
+problems in a templated file, and what depends on the location's other bundles: overrides,
+removals, duplicates of identity, references) carry the location's name, except when the very same
+problem occurs in every one of two or more locations using that file: then it is reported once,
 without a location. Problems that do not depend on the location (unreadable files, template
-syntax errors, anything in a file without template tags) never carry one.
+syntax errors, anything else in a file without template tags) never carry one.
 """
 
 from __future__ import annotations

@@ -267,3 +267,19 @@ def test_absent_deletes_the_live_object_only_when_policy_prune_says_so(tmp_path:
     assert pruned.exit_code == 2, pruned.output
     assert '  - tag "vip"' in pruned.stdout
     assert "Plan: 0 to create, 0 to update, 0 to replace, 1 to delete." in pruned.stdout
+
+
+def test_the_same_problem_in_every_location_is_reported_once(tmp_path: Path) -> None:
+    root = project(tmp_path, "tags: [{name: vip}]\n", "tags:\n  - {name: vpi, absent: true}\n")
+    other = "ve9EPM428h8vShlRW1KU"
+    (root / "ghlops.yaml").write_text(
+        "version: 1\ndefaults: {bundles: [bundles/base, bundles/local]}\nlocations:\n"
+        f"  - {{name: a, id: {ID}, tokenEnv: T}}\n  - {{name: b, id: {other}, tokenEnv: T}}\n"
+    )
+    result = run(root, "validate")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: 1 problem in the manifests:\n"
+        "  bundles/local/l.yaml:2: tag 'vpi' is marked absent: true, but no earlier bundle of "
+        "this location declares it; did you mean 'vip'?\n"
+    )
