@@ -238,8 +238,11 @@ class CannedApi:
 
 def desired_items(case: Case) -> dict[str, list[DesiredItem]]:
     """The case's desired items by kind, built by the manifest loader's item code."""
-    items, problems, _failed = _items(YamlDocument(case.bundle(), Positions()), "case.yaml")
+    items, pending, problems, _failed = _items(
+        YamlDocument(case.bundle(), Positions()), "case.yaml"
+    )
     assert not problems, [str(p) for p in problems]
+    assert not pending, "a case's bundle is one file: no partial items, no absent: true"
     merged: dict[str, dict[str, DesiredItem]] = {kind: {} for kind in registry.kinds()}
     for item in items:
         assert item.key not in merged[item.kind], f"duplicate {item.kind} {item.key!r}"
