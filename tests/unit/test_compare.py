@@ -112,3 +112,11 @@ def test_unknown_values_skip_fields_the_model_lacks_or_the_object_leaves_unset()
     # "color" is no field of the model, "secret" is unset: neither is judged, nor stops the rest
     assert unknown_values(widgets, live, ["color", "secret", "model"]) == ["model"]
     assert unknown_values(widgets, have("w", "W1"), ["model"]) == []  # unset: nothing to judge
+
+
+def test_the_hint_proposes_the_live_name_not_the_key() -> None:
+    hints = rename_hints(widgets, [want("new", size=2)], [have("old", "W1", key="k-old", size=2)])
+    assert hints == [
+        'widget "new" looks like a rename of the unmanaged widget "k-old": add renamedFrom: '
+        '"old" to keep the object (and its id) instead of creating a new one'
+    ]

@@ -449,3 +449,19 @@ def test_read_only_nested_kinds_give_manual_changes_with_steps() -> None:
         ("create by hand: the API cannot write stages", "create new/s4 on -"),
         ("delete by hand: the API cannot write stages", "delete - on S9"),
     ]
+
+
+def test_a_pruned_parent_kept_for_its_ignored_children_does_not_stop_the_others() -> None:
+    live = {
+        "boxes": [box("old", 1, "B1"), box("older", 1, "B2")],
+        "items": [
+            items.child("old", "keep-1", 1, "I1", "B1"),
+            items.child("older", "x", 1, "I2", "B2"),
+        ],
+    }
+    policy = Policy(prune=frozenset({"boxes"}), ignore={"items": ("keep-*",)})
+    plan = plan_of(live, {"boxes": [], "items": []}, policy=policy)
+    assert changes(plan) == [
+        ("delete", "boxes", "older", None, False),
+        ("delete", "items", "older/x", "B2", False),
+    ]

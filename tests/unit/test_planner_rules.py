@@ -6,14 +6,15 @@ renamedFrom by key or by name, identity fields, the ignore note, bindings, the r
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any, ClassVar, Literal
 
 from ghlops.errors import SourcePos
 from ghlops.models.base import ResourceSpec
 from ghlops.plan.changes import Action
-from ghlops.plan.planner import plan_kind
+from ghlops.plan.planner import plan_kind, plan_location
 from ghlops.plan.policy import Policy
-from ghlops.resources.base import Adapter, Ctx, DesiredItem, LiveItem
+from ghlops.resources.base import Adapter, Ctx, DesiredItem, LiveItem, Ref
 
 
 class Gadget(ResourceSpec):
@@ -143,3 +144,88 @@ def test_changes_record_the_live_fields_the_source_and_the_parent_id() -> None:
     assert create.before is None and delete.after is None
     assert dict(delete.before or {}) == {"name": "gone", "model": "contact", "size": 1}
     assert {c.parent_id for c in plan.changes} == {"P1"}
+
+
+# -- plan_location: the kinds planned (--kind) and what the location plan counts ---------------
+
+
+class GroupAdapter(GadgetAdapter):
+    kind = "groups"
+    singular = "group"
+
+
+groups = GroupAdapter()
+
+
+def group(name: str, object_id: str | None = None) -> Any:
+    if object_id:
+        fields = {"name": name, "model": "contact", "size": 1}
+        return LiveItem("groups", f"g-{name}", object_id, fields, (f"name:contact/{name}",))
+    made = {"name": name, "model": "contact"}
+    return DesiredItem("groups", f"g-{name}", made, (f"name:contact/{name}",))
+
+
+def member(name: str, in_group: str) -> DesiredItem:
+    return replace(want(name), refs=(Ref("group", "groups", f"g-{in_group}"),))
+
+
+def test_a_change_needing_a_kind_not_planned_to_change_first_is_left_out() -> None:
+    live = {"groups": [group("old", "R1")], "gadgets": [have("gone", "G9")]}
+    desired = {
+        "groups": [group("old"), group("new")],
+        "gadgets": [
+            member("a", in_group="new"),
+            member("b", in_group="new2"),
+            member("c", in_group="old"),
+        ],
+    }
+    plan = plan_location(
+        "l",
+        "L" * 20,
+        [groups, gadgets],
+        desired,
+        live,
+        policy=Policy(prune=frozenset({"gadgets"})),
+        planned={"gadgets"},
+    )
+    assert [(c.action.value, c.key) for c in plan.changes] == [
+        ("delete", "g-gone"),
+        ("create", "g-c"),
+    ]
+    assert plan.warnings == (
+        "gadget 'g-a' is not planned: its group 'g-new' (groups) does not exist yet and groups "
+        "are not changed in this run (--kind/--exclude-kind)",
+        "gadget 'g-b' is not planned: its group 'g-new2' (groups) does not exist yet and groups "
+        "are not changed in this run (--kind/--exclude-kind)",
+    )
+    assert plan.bindings == {"groups/g-old": "R1", "gadgets/g-gone": "G9"}
+    assert plan.existing == 1  # the groups are only read
+
+
+def test_when_every_kind_changes_references_wait_for_nothing() -> None:
+    desired = {"groups": [group("new")], "gadgets": [member("a", in_group="new")]}
+    plan = plan_location("l", "L" * 20, [groups, gadgets], desired, {})
+    assert [(c.kind, c.key) for c in plan.changes] == [("groups", "g-new"), ("gadgets", "g-a")]
+    assert plan.warnings == () and plan.api_calls == 0 and plan.existing == 0
+
+
+def test_existing_counts_the_live_objects_of_the_kinds_planned_but_the_ignored() -> None:
+    live = {
+        "groups": [group("r1", "R1"), group("r2", "R2")],
+        "gadgets": [have("a", "G1"), have("skip", "G2"), have("b", "G3")],
+    }
+    policy = Policy(ignore={"gadgets": ("skip",)})
+    everything = plan_location("l", "L" * 20, [groups, gadgets], {}, live, policy=policy)
+    assert everything.existing == 4
+    assert dict(everything.unmanaged) == {"groups": 2, "gadgets": 2}
+    only = plan_location(
+        "l",
+        "L" * 20,
+        [groups, gadgets],
+        {},
+        live,
+        policy=policy,
+        planned={"gadgets"},
+        api_calls=7,
+    )
+    assert (only.existing, dict(only.unmanaged), only.api_calls) == (2, {"gadgets": 2}, 7)
