@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+import pytest
+
 from ghlops.models.base import ResourceSpec
 from ghlops.plan.changes import Action
 from ghlops.plan.planner import KindPlan, plan_children, plan_kind, plan_location
@@ -465,3 +467,24 @@ def test_a_pruned_parent_kept_for_its_ignored_children_does_not_stop_the_others(
         ("delete", "boxes", "older", None, False),
         ("delete", "items", "older/x", "B2", False),
     ]
+
+
+def test_a_nested_kind_needs_its_parent_kind_planned() -> None:
+    with pytest.raises(ValueError, match=r"^items is planned inside boxes, which is not planned$"):
+        plan_location("l", "L" * 20, [items], {}, {})
+
+
+def test_kinds_missing_from_desired_and_live_are_planned_as_empty() -> None:
+    plan = plan_location("l", "L" * 20, [boxes, items], {"boxes": [box("a")]}, {})
+    assert [(c.action, c.key) for c in plan.changes] == [(Action.CREATE, "a")]
+
+
+def test_children_of_a_parent_not_changed_in_this_run_wait_with_why() -> None:
+    live: dict[str, list[LiveItem]] = {"boxes": [], "items": []}
+    desired = {"boxes": [box("a")], "items": [items.child("a", "x")]}
+    plan = plan_location("l", "L" * 20, [boxes, items], desired, live, planned={"items"})
+    assert plan.changes == ()
+    assert plan.warnings == (
+        "1 items of box 'a' are not planned: its box is not changed in this run "
+        "(--kind/--exclude-kind); the rest of the location is planned as usual",
+    )

@@ -229,3 +229,41 @@ def test_existing_counts_the_live_objects_of_the_kinds_planned_but_the_ignored()
         api_calls=7,
     )
     assert (only.existing, dict(only.unmanaged), only.api_calls) == (2, {"gadgets": 2}, 7)
+
+
+def test_a_delete_sharing_a_key_with_a_left_out_create_is_kept() -> None:
+    # the same display key, another model: a create of the new object and a prune of the old
+    live = {"groups": [], "gadgets": [have("a", "G1", model="opportunity")]}
+    desired = {"groups": [group("new")], "gadgets": [member("a", in_group="new")]}
+    plan = plan_location(
+        "l",
+        "L" * 20,
+        [groups, gadgets],
+        desired,
+        live,
+        policy=Policy(prune=frozenset({"gadgets"})),
+        planned={"gadgets"},
+    )
+    assert [(c.action.value, c.key, c.id) for c in plan.changes] == [("delete", "g-a", "G1")]
+    assert len(plan.warnings) == 1 and "its group 'g-new' (groups)" in plan.warnings[0]
+
+
+def test_unmanaged_objects_of_every_kind_are_named_with_kind_and_label() -> None:
+    live = {"groups": [group("r1", "R1")], "gadgets": [have("a", "G1")]}
+    plan = plan_location("l", "L" * 20, [groups, gadgets], {}, live)
+    assert [u.to_data() for u in plan.unmanaged_objects] == [
+        {"kind": "groups", "key": "g-r1", "name": "g-r1", "id": "R1"},
+        {"kind": "gadgets", "key": "g-a", "name": "a", "id": "G1"},
+    ]
+
+
+def test_the_plan_records_the_digests_of_what_it_was_made_from() -> None:
+    from ghlops.plan.fingerprint import desired_digest, live_digests
+
+    live = {"gadgets": [have("a", "G1"), have("skip", "G2")]}
+    desired = {"gadgets": [want("a")]}
+    policy = Policy(ignore={"gadgets": ("skip",)})
+    plan = plan_location("l", "L" * 20, [gadgets], desired, live, policy=policy)
+    assert plan.desired_digest == desired_digest(desired) != ""
+    assert dict(plan.live_digests) == live_digests({"gadgets": [have("a", "G1")]})
+    assert plan.live_digests and plan.live_digests != live_digests(live)
