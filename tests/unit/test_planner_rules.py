@@ -267,3 +267,96 @@ def test_the_plan_records_the_digests_of_what_it_was_made_from() -> None:
     assert plan.desired_digest == desired_digest(desired) != ""
     assert dict(plan.live_digests) == live_digests({"gadgets": [have("a", "G1")]})
     assert plan.live_digests and plan.live_digests != live_digests(live)
+
+
+# -- plan_kind: texts and hooks, each exactly ------------------------------------------------
+
+
+class StrictGadgets(GadgetAdapter):
+    """Size and model cannot change; no renames; hooks that show what they were given."""
+
+    compare_fields: ClassVar[tuple[str, ...]] = ("name", "size", "model")
+    immutable_fields: ClassVar[tuple[str, ...]] = ("size", "model")
+    renames: ClassVar[bool] = False
+
+    def match_keys(self, fields: Mapping[str, Any]) -> tuple[str, ...]:
+        return (f"name:{fields['name']}",)
+
+    def write_only_reasons(self, item: DesiredItem, *, changed: bool) -> tuple[str, ...]:
+        return (f"{item.key}: changed={changed!r}",)
+
+    def delete_reasons(self, live: LiveItem) -> tuple[str, ...]:
+        return (f"{live.key} ({live.id}) goes",)
+
+
+strict = StrictGadgets()
+
+
+def swant(name: str, **fields: Any) -> DesiredItem:
+    made = want(name, **fields)
+    return replace(made, match_keys=(f"name:{name}",), identity=strict.identify(made.fields))
+
+
+def shave(name: str, object_id: str, **fields: Any) -> LiveItem:
+    made = have(name, object_id, **fields)
+    return replace(made, match_keys=(f"name:{name}",), identity=strict.identify(made.fields))
+
+
+def test_an_ambiguous_or_ignored_match_does_not_stop_the_next_item() -> None:
+    live = [have("dup", "G1"), have("dup", "G2"), have("skip", "G3"), have("a", "G4", size=1)]
+    desired = [want("dup"), want("skip"), want("a", size=2)]
+    policy = Policy(ignore={"gadgets": ("skip",)})
+    plan = plan_kind(gadgets, desired, live, prune=False, policy=policy)
+    assert shown(plan) == [("update", "g-a", "G4")]
+    assert plan.warnings[1] == (
+        "gadget 'g-skip' matches the live gadget 'skip' (G3), which policy.ignore 'skip' "
+        "leaves to others: left untouched, not created again"
+    )
+    assert plan.untouched == {
+        "g-dup": "2 live objects match it",
+        "g-skip": "policy.ignore leaves its live object to others",
+    }
+
+
+def test_unknown_live_values_leave_the_object_untouched_and_say_which() -> None:
+    live = [shave("a", "G1", size="big", model="lead"), shave("b", "G2")]
+    plan = plan_kind(strict, [swant("a", size=2), swant("b", size=3)], live, prune=False)
+    assert plan.warnings == [
+        "gadget 'g-a': the live object (G1) has size 'big', model 'lead', which ghlops does not "
+        "know; it is left untouched (not replaced) until ghlops or the manifest is updated"
+    ]
+    assert plan.untouched == {"g-a": "it is left untouched"}
+    assert "g-a" not in plan.matched and shown(plan) == [("replace", "g-b", "G2")]
+
+
+def test_a_replace_names_every_field_that_cannot_change() -> None:
+    live = [shave("a", "G1", size=1, model="contact")]
+    plan = plan_kind(strict, [swant("a", size=2, model="opportunity")], live, prune=False)
+    assert plan.changes[0].reasons == (
+        "size, model cannot change after creation: the gadget is deleted and re-created, and "
+        "the data stored in it is lost",
+    )
+
+
+def test_hooks_get_the_item_and_whether_it_changes() -> None:
+    live = [have("a", "G1"), have("b", "G2"), have("gone", "G3")]
+    plan = plan_kind(strict, [want("a"), want("b", size=1, model="contact")], live, prune=True)
+    assert plan.notes == ["g-a: changed=False", "g-b: changed=False"]
+    (delete,) = plan.changes
+    assert delete.reasons == (
+        "not in the manifests and policy.prune includes gadgets",
+        "g-gone (G3) goes",
+    )
+
+
+def test_no_rename_hints_for_a_kind_without_renames() -> None:
+    plan = plan_kind(strict, [want("new", size=2)], [have("old", "G1", size=2)], prune=False)
+    assert plan.hints == []
+    assert (
+        len(
+            plan_kind(
+                gadgets, [want("new", size=2)], [have("old", "G1", size=2)], prune=False
+            ).hints
+        )
+        == 1
+    )
