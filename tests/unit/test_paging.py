@@ -114,6 +114,8 @@ def test_no_list_is_an_error() -> None:
     [
         (3, 3),
         (3.0, 3),
+        (0, 0),  # an empty list reports 0 items: a count, not "unknown"
+        ("0", 0),
         ("12", 12),
         ([{"total": 4}], 4),
         (True, None),
