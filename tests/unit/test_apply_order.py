@@ -78,7 +78,7 @@ def test_a_child_is_bound_to_the_parent_id_its_change_names() -> None:
     assert _for_change(ctx, replace(child, parent_id=None), prices) is ctx
     assert _for_change(ctx, child, registry.get("tags")) is ctx
     # without ids of the apply, only the pinned parent is known
-    bare = _for_change(Ctx(api=None, location_id="L1"), child, prices)  # type: ignore[arg-type]
+    bare = _for_change(Ctx(api=None, location_id="L1"), child, prices)
     assert bare.id_of("products", "kit") == "P-9"
     with pytest.raises(GhlopsError, match=r"^no id known for tags 'vip'$"):
         bare.id_of("tags", "vip")
