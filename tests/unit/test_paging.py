@@ -129,3 +129,64 @@ def test_no_list_is_an_error() -> None:
 )
 def test_reported_counts(value: Any, count: int | None) -> None:
     assert reported_count(value) == count
+
+
+# -- exact errors and limits (found missing by mutation testing) -----------------------------
+
+
+def error_of(fetch: Any, **kw: Any) -> str:
+    with pytest.raises(InvalidResponseError) as caught:
+        read_pages(fetch, "/things", **{"items": "data", **kw})
+    assert (caught.value.method, caught.value.path, caught.value.status) == ("GET", "/things", 200)
+    return str(caught.value)
+
+
+def test_each_paging_error_names_the_call_exactly() -> None:
+    assert error_of(lambda q: {"data": {}}) == ("GET /things → 200: no list at 'data' in the body")
+    too_many = MAX_LIST_ITEMS + 1
+    assert error_of(lambda q: {"data": [1], "total": too_many}, total="total") == (
+        f"GET /things → 200: the list reports {too_many} items, more than "
+        f"{MAX_LIST_ITEMS}: paging looks broken"
+    )
+    assert error_of(lambda q: {"data": [1, 2]}, page_size=2) == (
+        "GET /things → 200: the same page came back for offset=2: the API ignores paging, "
+        "so the list cannot be read completely"
+    )
+    endless = Server(cap=100, total=None, items=[{"_id": n} for n in range(MAX_LIST_ITEMS + 1)])
+    assert error_of(endless) == (
+        f"GET /things → 200: more than {MAX_LIST_ITEMS} items: paging looks broken"
+    )
+
+
+def test_exactly_the_largest_list_is_read() -> None:
+    items = [{"_id": n} for n in range(MAX_LIST_ITEMS)]
+    assert (
+        read_pages(Server(cap=100, total="number", items=items), "/x", items="data", total="total")
+        == items
+    )
+    assert read_pages(Server(cap=100, total=None, items=items), "/x", items="data") == items
+
+
+def test_offset_is_the_default_style() -> None:
+    server = Server(cap=20, total="number")
+    read_pages(server, "/x", items="data", total="total")
+    assert all("offset" in q and "skip" not in q for q in server.queries)
+
+
+def test_a_page_repeated_with_its_keys_in_another_order_is_the_same_page() -> None:
+    calls: list[int] = []
+
+    def fetch(query: Mapping[str, Any]) -> Any:
+        calls.append(1)
+        first = len(calls) % 2 == 1
+        item = {"a": 1, "b": 2} if first else {"b": 2, "a": 1}
+        return {"data": [item, {"z": 0}]}
+
+    assert "the same page came back" in error_of(fetch, page_size=2)
+
+
+def test_without_a_total_path_an_items_total_field_is_no_count() -> None:
+    # a bare list whose one item has a "total" field: not a reported count of the list
+    server = Server(cap=1, total=None, items=[{"total": 1}, {"total": 2}])
+    body_list = lambda q: server(q)["data"]  # noqa: E731
+    assert read_pages(body_list, "/x", items="") == [{"total": 1}, {"total": 2}]
