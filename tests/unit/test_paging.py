@@ -190,3 +190,22 @@ def test_without_a_total_path_an_items_total_field_is_no_count() -> None:
     server = Server(cap=1, total=None, items=[{"total": 1}, {"total": 2}])
     body_list = lambda q: server(q)["data"]  # noqa: E731
     assert read_pages(body_list, "/x", items="") == [{"total": 1}, {"total": 2}]
+
+
+def test_the_pages_error_names_the_call_exactly() -> None:
+    calls = {"n": 0}
+
+    def endless(query: Mapping[str, Any]) -> Any:
+        calls["n"] += 1
+        return {"data": [{"_id": f"p{calls['n']}"}]}
+
+    assert error_of(endless) == (
+        f"GET /things → 200: more than {MAX_PAGES} pages without an end: paging looks broken"
+    )
+
+
+def test_a_dotted_items_path_reaches_into_the_body() -> None:
+    assert read_pages(lambda q: {"data": {"data": []}}, "/x", items="data.data") == []
+    server = Server(cap=20, total=None)
+    nested = lambda q: {"data": {"rows": server(q)["data"]}}  # noqa: E731
+    assert read_pages(nested, "/x", items="data.rows") == ITEMS
