@@ -488,3 +488,14 @@ def test_children_of_a_parent_not_changed_in_this_run_wait_with_why() -> None:
         "1 items of box 'a' are not planned: its box is not changed in this run "
         "(--kind/--exclude-kind); the rest of the location is planned as usual",
     )
+
+
+def test_children_of_a_parent_replaced_in_another_run_are_not_planned_now() -> None:
+    live = {"boxes": [box("a", 1, "B1")], "items": [items.child("a", "x", 1, "I1", "B1")]}
+    desired = {"boxes": [box("a", 2)], "items": [items.child("a", "x", 3)]}
+    plan = plan_location("l", "L" * 20, [boxes, items], desired, live, planned={"items"})
+    assert plan.changes == ()
+    assert plan.warnings == (
+        "1 items of box 'a' are not planned: its box is not changed in this run "
+        "(--kind/--exclude-kind); the rest of the location is planned as usual",
+    )
