@@ -10,8 +10,9 @@ EMBEDDED_SANDBOX_URL = "https://embedded-sandbox.invalid"
 
 # Locations planned or applied at the same time. GHL limits each location, not the fleet, and
 # every location's pacer keeps it within its own limit; all of them share the run's one
-# connection pool (ghlops/client/connection.py). 32 measured fastest of 8, 16, 32 and 64 for a
-# 1,000-location plan on 2 cores (docs/benchmarks.md); 64 loses to thread contention.
+# connection pool (ghlops/client/connection.py). On 2 loaded cores 8, 16 and 32 plan 1,000
+# locations equally fast and 64 slower (docs/benchmarks.md); 32 because over the internet the
+# latency, not the CPU, limits a run: 8 in flight cap it at ~20 locations/s against GHL.
 DEFAULT_PARALLELISM = 32
 READ_WORKERS = 4  # kinds of one location read at the same time
 
