@@ -60,6 +60,9 @@ ACCESS: dict[str, KindAccess] = {
     "shippingCarriers": KindAccess((), ()),
     "shippingZones": KindAccess((), ()),
     "shippingRates": KindAccess((), ()),
+    "storeSettings": KindAccess((), ()),
+    # read with the location's token; PUT /locations/{id} takes only an agency token
+    "locationSettings": KindAccess(("locations.readonly",), ("locations.write",)),
     "customMenuLinks": KindAccess(("custom-menu-link.readonly",), ("custom-menu-link.write",)),
     # creating an object takes the agency's token (POST /objects/ is Agency-Access)
     "customObjects": KindAccess(("objects/schema.readonly",), ("objects/schema.write",)),
@@ -96,6 +99,7 @@ _FAMILIES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^/associations/relations(/|$)", "associations/relation"),
         (r"^/associations(/|$)", "associations"),
         (r"^/custom-fields(/|$)", "locations/customFields"),
+        (r"^/locations/[^/]+/?$", "locations"),
     )
 )
 

@@ -194,6 +194,17 @@ def selected_adapters(
     ]
 
 
+def agency_written(plan: LocationPlan, adapters: Mapping[str, Adapter]) -> dict[str, list[str]]:
+    """The changes of a location's plan that GHL takes only with the agency's token
+    (``Adapter.agency_writes``: a custom object's create, a location settings update): their
+    actions by kind."""
+    found: dict[str, set[str]] = {}
+    for c in plan.changes:
+        if c.kind in adapters and c.action.value in adapters[c.kind].agency_writes:
+            found.setdefault(c.kind, set()).add(c.action.value)
+    return {kind: sorted(actions) for kind, actions in sorted(found.items())}
+
+
 class DestroyRefused(GhlopsError):
     """A plan deletes objects whose deletion destroys other data (a pipeline's opportunities)
     and the run was not given the explicit ``--allow-destroy-<data>`` flag."""
@@ -229,14 +240,6 @@ def destroy_problems(
             )
         )
     return problems
-
-
-def _needs_agency(plan: LocationPlan, adapters: Mapping[str, Adapter]) -> bool:
-    """True when a change of the location's plan is made with the agency's token
-    (``Adapter.agency_writes``, e.g. creating a custom object)."""
-    return any(
-        c.action.value in adapters[c.kind].agency_writes for c in plan.changes if c.kind in adapters
-    )
 
 
 def check_destroy_allowed(plan: Plan, adapters: Sequence[Adapter], allowed: Iterable[str]) -> None:
@@ -423,6 +426,8 @@ class Session:
         self._limiters: dict[str, RateLimiter] = {}
         self._lock = threading.Lock()
         self._open: set[GhlClient] = set()
+        self._agency_checked = False
+        self._agency_missing: str | None = None
         self.api_calls = 0
         self.throttled = 0
         self.retries = 0
@@ -555,6 +560,41 @@ class Session:
         except ConfigError as exc:
             return LocationPlan("agency", agency.company_id, error=str(exc))
 
+    def agency_write_problems(self, plan: Plan) -> list[tuple[LocationPlan, str]]:
+        """Locations whose plan holds changes GHL takes only with the agency's token
+        (``Adapter.agency_writes``) while the run has no usable agency credentials: each with
+        what is missing, so the plan is refused up front rather than failing at apply."""
+        by_kind = {a.kind: a for a in self.adapters}
+        needing = [loc for loc in plan.locations if agency_written(loc, by_kind)]
+        if not needing:
+            return []
+        problem = self._agency_problem()
+        if problem is None:
+            return []
+        return [(loc, problem) for loc in needing]
+
+    def _agency_problem(self) -> str | None:
+        """Why the run has no agency token (None: it has one), asked once per run."""
+        with self._lock:
+            if self._agency_checked:
+                return self._agency_missing
+        agency = self.project.agency
+        missing: str | None = None
+        if agency is None:
+            missing = (
+                "ghlops.yaml has no agency section: add 'agency: {companyId: ..., tokenEnv: "
+                "...}' (an agency Private Integration token, or agency.oauth)"
+            )
+        else:
+            try:
+                if not self.target.agency_token(agency):
+                    missing = "this run has no agency token"
+            except ConfigError as exc:
+                missing = str(exc)
+        with self._lock:
+            self._agency_checked, self._agency_missing = True, missing
+        return missing
+
     def _location(self, location_id: str) -> LocationConfig:
         """The project's location with this id: plans and results are keyed by id, never by
         name (a location may be called "agency")."""
@@ -609,7 +649,7 @@ class Session:
                     client = stack.enter_context(self.location_client(location))
                     agency = (
                         stack.enter_context(self.agency_client())
-                        if self.project.agency is not None and _needs_agency(loc_plan, by_kind)
+                        if self.project.agency is not None and agency_written(loc_plan, by_kind)
                         else None
                     )
                     return apply_location(

@@ -253,8 +253,8 @@ def token_needs(
             problems.append(
                 Problem(
                     where,
-                    "agency: custom menu links need an agency token: set agency.tokenEnv or "
-                    "agency.oauth",
+                    "agency: custom menu links and location settings need an agency token: "
+                    "set agency.tokenEnv or agency.oauth",
                 )
             )
     return needs, problems

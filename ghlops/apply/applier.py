@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from ghlops.client.errors import ApiError
@@ -134,9 +134,7 @@ def _for_change(ctx: Ctx, change: Change, adapter: Adapter) -> Ctx:
     if change.parent_id is None or adapter.parent_kind is None or change.parent is None:
         return ctx
     pinned = _Pinned(ctx.ids or Ids({}), adapter.parent_kind, change.parent, change.parent_id)
-    return Ctx(
-        ctx.api, ctx.location_id, live=ctx.live, ids=pinned, desired=ctx.desired, agency=ctx.agency
-    )
+    return replace(ctx, ids=pinned)
 
 
 def apply_location(

@@ -41,10 +41,10 @@ def _stderr_is_tty() -> bool:
 def outcome_line(outcome: Outcome) -> tuple[str, bool] | None:
     """The line reporting one outcome (without the location), and whether it is an error."""
     from ghlops.apply.applier import Status
-    from ghlops.render.text import fmt_value, singular
+    from ghlops.render.text import change_name
 
     change = outcome.change
-    what = f"{singular(change.kind)} {fmt_value(change.key)}"
+    what = change_name(change.kind, change.key)
     symbol = ACTION_SYMBOLS[change.action]
     if outcome.status is Status.DONE:
         ident = f" (id {terminal(outcome.new_id)})" if outcome.new_id else ""

@@ -74,7 +74,7 @@ SEED_FILE = "sandbox-seed.yaml"
 @click.pass_obj
 def demo(obj: Context, example: str, keep: bool) -> None:
     """Copy the example project EXAMPLE to a temporary folder and run plan → apply → plan on the
-    embedded sandbox (examples: quickstart, dental).
+    embedded sandbox (examples: quickstart, dental, petcare).
 
     An example with a sandbox-seed.yaml first gets what the GHL UI would hold (users, carriers,
     pipelines, …). The demo passes when the last plan shows no changes other than `manual` ones

@@ -168,7 +168,12 @@ def validate(obj: Context, selection: Selection) -> None:
     project = load_project(obj.directory)
     states, agency = load_states(project, selection)
     locations = [s.location for s in states]
-    declared = bool(agency and any(agency.values()))
+    from ghlops.resources import registry
+
+    agency_written = [k for k, a in registry.ADAPTERS.items() if a.agency_writes]
+    declared = bool(agency and any(agency.values())) or any(
+        state.items.get(kind) for state in states for kind in agency_written
+    )
     needs, problems = token_needs(project.agency, locations, agency_objects=declared)
     if problems:
         raise ManifestError(problems)
@@ -195,7 +200,7 @@ def judge(
     """Every refusal of a plan (safety checks, destroy gates, locations that could not be read,
     and with ``budget`` the daily API budget), each with the flag that would allow it, and what
     the run's flags let through."""
-    from ghlops.engine import destroy_problems
+    from ghlops.engine import agency_written, destroy_problems
 
     refused: list[Violation] = []
     allowed: list[Violation] = []
@@ -213,6 +218,19 @@ def judge(
                 f"could not be planned: {loc.error}",
                 forceable=False,
                 allow="" if loc is plan.agency else f"--exclude-location {loc.name}",
+                location_id=loc.location_id,
+            )
+        )
+    for loc, missing in session.agency_write_problems(plan):
+        written = agency_written(loc, {a.kind: a for a in session.adapters})
+        what = ", ".join(f"{kind} {'/'.join(actions)}" for kind, actions in written.items())
+        refused.append(
+            Violation(
+                loc.name,
+                "agency-token",
+                f"GHL takes only the agency's token for {what}, and {missing}",
+                forceable=False,
+                allow=" ".join(f"--exclude-kind {kind}" for kind in written),
                 location_id=loc.location_id,
             )
         )

@@ -28,6 +28,7 @@ from ghlops.export.common import CommonExport
 from ghlops.export.single import ExportedItem, FleetExport
 from ghlops.export.writer import dump
 from ghlops.manifest.project import LocationConfig, Project
+from ghlops.resources import registry
 from ghlops.settings import PROJECT_FILE
 
 BUNDLES = "bundles"
@@ -55,12 +56,17 @@ def bundle_files(
 ) -> dict[str, str]:
     """One file per kind in ``folder`` (relative to the output folder)."""
     return {
-        f"{folder}/{kind}.yaml": dump(
-            {kind: [ordered(i.fields) for i in kind_items]}, header=header
-        )
+        f"{folder}/{kind}.yaml": dump({kind: _kind_value(kind, kind_items)}, header=header)
         for kind, kind_items in items.items()
         if kind_items
     }
+
+
+def _kind_value(kind: str, items: Sequence[ExportedItem]) -> Any:
+    """A kind's value in a bundle: its items, or for a singleton kind its one item's fields."""
+    if registry.get(kind).singleton:
+        return ordered(items[0].fields)
+    return [ordered(i.fields) for i in items]
 
 
 def _folder(name: str) -> str:

@@ -70,7 +70,10 @@ class FleetExport:
 
     @property
     def has_agency_items(self) -> bool:
-        agency = {a.kind for a in registry.ADAPTERS.values() if a.scope == "agency"}
+        # agency objects, and location objects GHL changes only with the agency's token
+        agency = {
+            a.kind for a in registry.ADAPTERS.values() if a.scope == "agency" or a.agency_writes
+        }
         return any(loc.items.get(kind) for loc in self.locations for kind in agency)
 
 

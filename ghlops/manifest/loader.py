@@ -190,14 +190,25 @@ def _items(document: YamlDocument, file: str, *, templated: bool = False) -> _Pa
             continue
         if value is None:
             continue
-        if not isinstance(value, list):
+        if adapter.singleton:  # one object per location: its fields as a mapping
+            entries: list[tuple[tuple[Any, ...], str, Any]] = [((kind,), kind, value)]
+            if not isinstance(value, dict):
+                problems.append(
+                    Problem(
+                        kind_pos,
+                        f"{kind}: expected a mapping of fields (one {adapter.singular} per "
+                        f"location), got {describe_type(value)}",
+                    )
+                )
+                continue
+        elif not isinstance(value, list):
             problems.append(
                 Problem(kind_pos, f"{kind}: expected a list of items, got {describe_type(value)}")
             )
             continue
-        for index, raw in enumerate(value):
-            path = (kind, index)
-            label = f"{kind}[{index}]"
+        else:
+            entries = [((kind, i), f"{kind}[{i}]", raw) for i, raw in enumerate(value)]
+        for path, label, raw in entries:
             item_pos = SourcePos(file, positions.nearest_line(path))
             if not isinstance(raw, dict):
                 problems.append(

@@ -83,16 +83,25 @@ def bundle_schema() -> dict[str, Any]:
         item.pop("required", None)
         item["properties"]["absent"] = ABSENT_PROPERTY
         defs[model.__name__] = item
+        adapter = registry.get(kind)
+        if adapter.singleton:  # one object per location: a mapping of its fields
+            properties[kind] = {
+                "anyOf": [{"$ref": f"#/$defs/{model.__name__}"}, {"type": "null"}],
+                "description": f"The location's {adapter.singular} (one per location; only "
+                "the fields set here are managed)",
+            }
+            continue
         properties[kind] = {
             "type": ["array", "null"],
             "items": {"$ref": f"#/$defs/{model.__name__}"},
-            "description": f"{registry.get(kind).singular.capitalize()} items",
+            "description": f"{adapter.singular.capitalize()} items",
         }
     schema: dict[str, Any] = _drop_patterns(
         {
             "$schema": SCHEMA_URI,
             "title": "ghlops bundle file",
-            "description": "One key per resource kind, each a list of items (GHL API field names). "
+            "description": "One key per resource kind, each a list of items (a mapping for the "
+            "kinds of which a location has one, such as storeSettings; GHL API field names). "
             "Files are jinja2 templates rendered before parsing.",
             "type": "object",
             "additionalProperties": False,

@@ -10,12 +10,14 @@ from ghlops.models.custom_field import CustomField
 from ghlops.models.custom_menu_link import CustomMenuLink
 from ghlops.models.custom_object import CustomObject, CustomObjectField, CustomObjectFolder
 from ghlops.models.custom_value import CustomValue
+from ghlops.models.location_settings import LocationFlags, LocationSettings, SocialLinks
 from ghlops.models.pipeline import Pipeline
 from ghlops.models.product import Price, Product
 from ghlops.models.product_collection import CollectionSeo, ProductCollection
 from ghlops.models.redirect import Redirect
 from ghlops.models.shipping import ShippingRate, ShippingZone
 from ghlops.models.shipping_carrier import CarrierService, ShippingCarrier
+from ghlops.models.store_settings import OrderNotification, ShippingOrigin, StoreSettings
 from ghlops.models.tag import Tag
 from ghlops.models.trigger_link import TriggerLink
 
@@ -35,7 +37,10 @@ __all__ = [
     "CustomObjectFolder",
     "CustomValue",
     "FuturePayments",
+    "LocationFlags",
+    "LocationSettings",
     "NotificationSchedule",
+    "OrderNotification",
     "Pipeline",
     "Price",
     "Product",
@@ -43,8 +48,11 @@ __all__ = [
     "Redirect",
     "ResourceSpec",
     "ShippingCarrier",
+    "ShippingOrigin",
     "ShippingRate",
     "ShippingZone",
+    "SocialLinks",
+    "StoreSettings",
     "Tag",
     "TriggerLink",
 ]

@@ -22,6 +22,7 @@ from ghlops.plan.compare import diff_item, rename_hints, unknown_values
 from ghlops.plan.fingerprint import desired_digest, live_digests
 from ghlops.plan.policy import Policy
 from ghlops.resources.base import Adapter, DesiredItem, LiveItem
+from ghlops.resources.singleton import partial_view
 
 _ACTION_ORDER = {
     Action.DELETE: 0,
@@ -116,6 +117,8 @@ def plan_kind(
     parent_id: str | None = None,
 ) -> KindPlan:
     """Changes for one kind: of a location, or (``parent_id``) of one live parent's children."""
+    if adapter.singleton:
+        return plan_singleton(adapter, desired, live)
     result = KindPlan()
     policy = policy or Policy()
     ignored = {item.id: pattern for item in live if (pattern := policy.ignored_by(item.ident))}
@@ -244,6 +247,47 @@ def plan_kind(
     if adapter.writable and result.created and result.unmanaged and adapter.renames:
         creates = [want for want in desired if want.key in result.created]
         result.hints += rename_hints(adapter, creates, result.unmanaged)
+    return result
+
+
+def plan_singleton(
+    adapter: Adapter, desired: Sequence[DesiredItem], live: Sequence[LiveItem]
+) -> KindPlan:
+    """A singleton kind (one object per location, see ghlops.resources.singleton): at most an
+    update of the fields the manifest sets (nested mappings: only the keys it sets). Nothing is
+    created, deleted, pruned or counted unmanaged; undeclared, it is left alone."""
+    result = KindPlan()
+    if not desired:
+        return result
+    want = desired[0]
+    have = live[0] if live else LiveItem(adapter.kind, want.key, "", {}, want.match_keys)
+    result.bindings[f"{adapter.kind}/{want.key}"] = have.id
+    view = replace(
+        have, fields={k: partial_view(v, want.fields.get(k)) for k, v in have.fields.items()}
+    )
+    diffs = diff_item(adapter, want, view)
+    if not diffs:
+        result.matched[want.key] = have
+        result.notes.extend(adapter.write_only_reasons(want, changed=False))
+        return result
+    unsendable = adapter.unsendable_reasons(want, have)
+    if unsendable:
+        result.warnings += [f"{adapter.singular} not updated: {why}" for why in unsendable]
+        result.untouched[want.key] = "it cannot be sent"
+        return result
+    result.matched[want.key] = have
+    result.changes.append(
+        _change(
+            adapter,
+            Action.UPDATE,
+            want.key,
+            view,
+            want,
+            diffs=diffs,
+            reasons=adapter.update_reasons(want, have)
+            + adapter.write_only_reasons(want, changed=True),
+        )
+    )
     return result
 
 
@@ -528,7 +572,7 @@ def plan_location(
     existing = sum(
         1
         for adapter in adapters
-        if adapter.kind in changing
+        if adapter.kind in changing and not adapter.singleton
         for item in live.get(adapter.kind, ())
         if not policy.ignores(item.ident)
     )

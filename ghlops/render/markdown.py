@@ -27,6 +27,7 @@ from ghlops.plan.changes import ACTION_SYMBOLS, Action, Change, LocationPlan, Pl
 from ghlops.render.masking import plain_fields
 from ghlops.render.text import (
     GROUP_NAMES,
+    change_name,
     change_signature,
     fmt_value,
     singular,
@@ -155,7 +156,7 @@ class _Renderer:
         return self._lines[key]
 
     def _change_lines(self, change: Change, *, ids: bool) -> tuple[str, ...]:
-        head = f"{ACTION_SYMBOLS[change.action]} {singular(change.kind)} {fmt_value(change.key)}"
+        head = f"{ACTION_SYMBOLS[change.action]} {change_name(change.kind, change.key)}"
         if ids and change.id:
             head += f" (id {terminal(change.id)})"
         if change.destructive:

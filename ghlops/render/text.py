@@ -43,9 +43,18 @@ def singular(kind: str) -> str:
     return adapter.singular if adapter else kind
 
 
+def change_name(kind: str, key: str) -> str:
+    """``shipping carrier "FedEx"``; a singleton kind's one object by its name alone
+    (``store settings``), as its key is that name."""
+    adapter = registry.ADAPTERS.get(kind)
+    if adapter is not None and adapter.singleton:
+        return adapter.singular
+    return f"{singular(kind)} {fmt_value(key)}"
+
+
 def render_change(change: Change, *, color: bool = False) -> list[str]:
     symbol = ACTION_SYMBOLS[change.action]
-    head = f"{symbol} {singular(change.kind)} {fmt_value(change.key)}"
+    head = f"{symbol} {change_name(change.kind, change.key)}"
     if change.id:
         head += f" (id {t(change.id)})"
     if change.destructive:

@@ -215,6 +215,9 @@ class Adapter(ABC):
     # needs the explicit --allow-destroy-<that> flag, even with pruning on
     destroys_on_delete: ClassVar[str | None] = None
     scope: ClassVar[str] = "location"  # "agency": one object per agency, planned once
+    # one object per location (store settings): declared as a mapping, only ever updated, never
+    # created, deleted, pruned or counted unmanaged (see ghlops.resources.singleton)
+    singleton: ClassVar[bool] = False
     rename_field: ClassVar[str] = "name"  # the field renamedFrom refers to
     renames: ClassVar[bool] = True  # False: no name to rename (a redirect is its domain/path)
     # fields that are part of the identity besides the natural key (a custom field's model):
@@ -297,6 +300,12 @@ class Adapter(ABC):
     ) -> tuple[str, ...]:
         """For read-only kinds, and the deletes and replaces of kinds that are not
         ``deletable``: what a person must do in the GHL UI to make this change."""
+        return ()
+
+    def unsendable_reasons(self, desired: DesiredItem, live: LiveItem) -> tuple[str, ...]:
+        """Why an update of this item could not be sent at all (hook; e.g. a singleton whose
+        API needs a field that neither the manifest nor the live object has). Non-empty: the
+        planner leaves the item untouched and warns with these reasons."""
         return ()
 
     def write_only_reasons(self, item: DesiredItem, *, changed: bool) -> tuple[str, ...]:

@@ -40,7 +40,8 @@ def read_set(
 ) -> ReadSet:
     """The adapters among ``adapters`` a plan of ``desired`` under ``prune`` must read."""
     by_kind = {a.kind: a for a in adapters}
-    wanted = {k for k in by_kind if desired.get(k) or k in prune}
+    # a singleton is never pruned: read only when declared
+    wanted = {k for k in by_kind if desired.get(k) or (k in prune and not by_kind[k].singleton)}
     pending = list(wanted)
     while pending:  # what the wanted kinds need, transitively
         adapter = by_kind[pending.pop()]

@@ -20,6 +20,7 @@ from ghlops.resources.custom_object_fields import (
 )
 from ghlops.resources.custom_objects import CustomObjectAdapter
 from ghlops.resources.custom_values import CustomValueAdapter
+from ghlops.resources.location_settings import LocationSettingsAdapter
 from ghlops.resources.pipelines import PipelineAdapter
 from ghlops.resources.prices import PriceAdapter
 from ghlops.resources.product_collections import ProductCollectionAdapter
@@ -28,6 +29,7 @@ from ghlops.resources.redirects import RedirectAdapter
 from ghlops.resources.shipping_carriers import ShippingCarrierAdapter
 from ghlops.resources.shipping_rates import ShippingRateAdapter
 from ghlops.resources.shipping_zones import ShippingZoneAdapter
+from ghlops.resources.store_settings import StoreSettingsAdapter
 from ghlops.resources.tags import TagAdapter
 from ghlops.resources.trigger_links import TriggerLinkAdapter
 
@@ -53,6 +55,8 @@ _ADAPTERS: tuple[Adapter, ...] = (
     CustomObjectFolderAdapter(),  # nested in customObjects; before the fields placed in them
     CustomObjectFieldAdapter(),  # nested in customObjects
     AssociationAdapter(),  # after the custom objects it names by key
+    StoreSettingsAdapter(),  # a singleton: one per location, only updated
+    LocationSettingsAdapter(),  # a singleton written with the agency token
     CustomMenuLinkAdapter(),  # agency-level: planned once, under "agency"
 )
 

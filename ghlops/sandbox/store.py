@@ -218,6 +218,10 @@ class Store:
         """Set a location's name."""
         self._execute("UPDATE locations SET name = ? WHERE id = ?", (name, location_id))
 
+    def set_location_data(self, location_id: str, data: dict[str, Any]) -> None:
+        """Replace a location's extra data (its business details, settings, ...)."""
+        self._execute("UPDATE locations SET data = ? WHERE id = ?", (_dump(data), location_id))
+
     def set_location_company(self, location_id: str, company_id: str) -> None:
         """Make a location belong to a company."""
         self._execute("UPDATE locations SET company_id = ? WHERE id = ?", (company_id, location_id))

@@ -68,12 +68,19 @@ def dental_project(sb: Sandbox, root: Path) -> tuple[Path, dict[str, str | None]
     """A copy of examples/dental under ``root``, its agency and locations provisioned in ``sb``
     (agency PIT and location PITs) and its sandbox-seed.yaml seeded: (the project, the token
     variables to run the CLI with)."""
+    return example_project(sb, root, "dental")
+
+
+def example_project(sb: Sandbox, root: Path, name: str) -> tuple[Path, dict[str, str | None]]:
+    """A copy of the example ``name`` under ``root``, its agency and locations provisioned in
+    ``sb`` (agency PIT and location PITs) and its sandbox-seed.yaml seeded when it has one:
+    (the project, the token variables to run the CLI with)."""
     import yaml
 
     from ghlops.manifest.project import load_project
 
-    project = root / "dental"
-    shutil.copytree(EXAMPLES / "dental", project, ignore=shutil.ignore_patterns(".ghlops"))
+    project = root / name
+    shutil.copytree(EXAMPLES / name, project, ignore=shutil.ignore_patterns(".ghlops"))
     loaded = load_project(project)
     assert loaded.agency is not None and loaded.agency.token_env
     company = loaded.agency.company_id
@@ -81,7 +88,8 @@ def dental_project(sb: Sandbox, root: Path) -> tuple[Path, dict[str, str | None]
     for loc in loaded.locations:
         assert loc.token_env
         env[loc.token_env] = sb.provision_location(loc.id, company_id=company)
-    seed = yaml.safe_load((project / "sandbox-seed.yaml").read_text())
-    ids = {loc.name: loc.id for loc in loaded.locations}
-    sb.seed({"locations": {ids[name]: kinds for name, kinds in seed["locations"].items()}})
+    if (project / "sandbox-seed.yaml").exists():
+        seed = yaml.safe_load((project / "sandbox-seed.yaml").read_text())
+        ids = {loc.name: loc.id for loc in loaded.locations}
+        sb.seed({"locations": {ids[n]: kinds for n, kinds in seed["locations"].items()}})
     return project, env

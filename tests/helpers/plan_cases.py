@@ -14,10 +14,11 @@ Case file keys (any other key, at any level of the case, is an error):
     The kind under test (``test_cases_cover_every_kind`` wants one case per kind at least).
 ``desired``
     A list of items of ``kind`` (for a nested kind such as ``prices``: items of its parent kind
-    with the children inside, as in bundles), or a bundle document (bundle kind → items) to
-    declare several kinds at once.
+    with the children inside, as in bundles), or a bundle document (bundle kind → items; a
+    singleton kind → its mapping, as in bundles) to declare several kinds at once.
 ``live``
-    A list of raw objects of ``kind``, or a mapping kind → raw objects.
+    A list of raw objects of ``kind``, or a mapping kind → raw objects (a singleton kind: its
+    one object as the API answers it, or none for a location that has none yet).
 ``kinds``
     The kinds planned (default: ``kind``, its parent kind and every kind the ``desired`` or
     ``live`` mappings name). Live objects of other kinds are read (adapters may use them, e.g.
@@ -133,7 +134,7 @@ class Case(_Strict):
     kind: str
     kinds: list[str] | None = None
     policy: PolicySpec | None = None
-    desired: list[Raw] | dict[str, list[Raw] | None]
+    desired: list[Raw] | dict[str, list[Raw] | Raw | None]
     live: list[Raw] | dict[str, list[Raw]]
     live_context: LiveContext = Field(default_factory=LiveContext)
     expect: Expect
@@ -162,7 +163,7 @@ class Case(_Strict):
     def adapter(self) -> Adapter:
         return registry.get(self.kind)
 
-    def bundle(self) -> dict[str, list[Raw] | None]:
+    def bundle(self) -> dict[str, list[Raw] | Raw | None]:
         """``desired`` as a bundle document."""
         if isinstance(self.desired, dict):
             return self.desired

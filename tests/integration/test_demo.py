@@ -48,7 +48,7 @@ def test_dental_example_uses_every_kind_and_converges_but_for_seeded_pipeline_dr
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "$ ghlops sandbox seed sandbox-seed.yaml" in out
-    assert "Apply: 110 change(s) made, 0 failed, 0 not attempted." in out
+    assert "Apply: 116 change(s) made, 0 failed, 0 not attempted." in out
     last = out.rsplit("$ ghlops plan --sandbox --detailed-exitcode", 1)[1]
     assert '  ! pipeline "Recall"' in last
     assert "# 1. rename stage 2 'Called' to 'Contacted'" in last

@@ -417,7 +417,7 @@ def test_reads_that_fail_once_are_retried_and_planned_whole(tmp_path: Path, serv
     assert result.exit_code == 0, result.output
     for log, fault in zip(logs, faults, strict=True):
         assert log[0] == fault and "ok" in log, (fault, log)
-    assert "Plan: 31 to create, 1 to update, 0 to replace, 1 to delete." in result.stdout
+    assert "Plan: 31 to create, 2 to update, 0 to replace, 1 to delete." in result.stdout
     assert f'- tag "{OLD_TAG}"' in result.stdout
 
 

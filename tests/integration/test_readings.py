@@ -38,7 +38,7 @@ def test_the_all_kinds_example_converges_in_both_readings(tmp_path: Path, readin
     assert first.exit_code == 2, first.output
     applied = ghlops("apply", "--sandbox", "--auto-approve", env=env)
     assert applied.exit_code == 0, applied.output
-    assert "Apply: 110 change(s) made, 0 failed, 0 not attempted." in applied.output
+    assert "Apply: 116 change(s) made, 0 failed, 0 not attempted." in applied.output
     assert "adopted" not in applied.output
     last = ghlops("plan", "--sandbox", "--detailed-exitcode", env=env)
     # only the seeded pipeline drift is left: a manual change, as in `ghlops demo dental`

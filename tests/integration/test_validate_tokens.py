@@ -88,8 +88,8 @@ def test_custom_menu_links_need_an_agency_token(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.stderr == (
         "Error: 1 problem in the manifests:\n"
-        "  ghlops.yaml:3: agency: custom menu links need an agency token: set agency.tokenEnv "
-        "or agency.oauth\n"
+        "  ghlops.yaml:3: agency: custom menu links and location settings need an agency "
+        "token: set agency.tokenEnv or agency.oauth\n"
     )
 
 

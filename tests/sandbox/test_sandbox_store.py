@@ -1,10 +1,11 @@
-"""Shipping zones, rates and carriers (apps/store.json): CRUD, envelopes, altId/altType,
-pagination, the Version header the spec does not declare, and its two quirks (country codes
-typed as numbers; shippingCarrierId required for flat rates).
+"""Shipping zones, rates and carriers and the store settings (apps/store.json): CRUD,
+envelopes, altId/altType, pagination, the Version header the spec does not declare, and its
+quirks (country codes typed as numbers; shippingCarrierId required for flat rates).
 
 Every answer is checked against the spec, with one correction: the spec declares
-``ShippingZoneCountryDto.code`` as a number whose enum is one nested list of strings, which no
-value can satisfy; the check reads it as a string of that enum (``check_store_response``).
+``ShippingZoneCountryDto.code`` and ``StoreShippingOriginDto.country`` as numbers whose enum is
+one nested list of strings, which no value can satisfy; the check reads each as a string of
+that enum (``check_store_response``).
 """
 
 from __future__ import annotations
@@ -45,9 +46,10 @@ WHERE = {"altId": LOC, "altType": "location"}
 def corrected_registry() -> Registry[Any]:
     docs = copy.deepcopy(documents())
     schemas = docs["apps/store.json"]["components"]["schemas"]
-    code = schemas["ShippingZoneCountryDto"]["properties"]["code"]
-    [codes] = code["enum"]  # the one nested list
-    code.update(type="string", enum=codes)
+    for schema, prop in (("ShippingZoneCountryDto", "code"), ("StoreShippingOriginDto", "country")):
+        code = schemas[schema]["properties"][prop]
+        [codes] = code["enum"]  # the one nested list
+        code.update(type="string", enum=codes)
     return Registry().with_resources(
         (BASE_URI + rel, Resource.from_contents(doc, default_specification=DRAFT202012))
         for rel, doc in docs.items()
@@ -438,3 +440,100 @@ def test_seeders_store_zones_and_rates(sb: Sandbox) -> None:
     )
     with pytest.raises(ValueError, match="shippingZoneId"):
         sb.seed({"locations": {LOC: {"shippingRates": [{"name": "orphan"}]}}})
+
+
+# -- store settings -------------------------------------------------------------------------
+
+SETTINGS = "/store/store-setting"
+ORIGIN = {
+    "name": "Pawsome Pets",
+    "country": "US",
+    "state": "IL",
+    "city": "Springfield",
+    "street1": "1 Main St",
+    "zip": "62701",
+}
+NOTIFICATION = {
+    "enabled": True,
+    "subject": "Order placed",
+    "emailTemplateId": "6788d542f0462ffd6bc29bb9",
+    "defaultEmailTemplateId": "6788d542f0462ffd6bc29bb0",
+}
+
+
+def test_the_spec_itself_cannot_describe_store_settings_with_a_country() -> None:
+    settings = {
+        "status": True,
+        "data": {
+            **WHERE,
+            "_id": "655b33a82209e60b6adb87a5",
+            "shippingOrigin": ORIGIN,
+            "createdAt": "2026-01-01T00:00:00.000Z",
+            "updatedAt": "2026-01-01T00:00:00.000Z",
+        },
+    }
+    with pytest.raises(AssertionError, match="is not of type 'number'"):
+        check_response("GET", SETTINGS, 200, settings)
+    check_store_response("GET", SETTINGS, 200, settings)  # as a string of the enum: fine
+
+
+def test_store_settings_are_created_then_updated_in_place(shop: httpx.Client, sb: Sandbox) -> None:
+    missing = shop.get(SETTINGS, params=WHERE)
+    assert missing.status_code == 404
+    assert missing.json()["message"] == "Store setting not found"
+    created = shop.post(SETTINGS, json={**WHERE, "shippingOrigin": ORIGIN})
+    assert created.status_code == 201
+    body = created.json()
+    assert body["status"] is True and body["message"] == "Successfully created"
+    data = body["data"]
+    assert OBJECT_ID.fullmatch(data["_id"]) and ISO_TIME.fullmatch(data["createdAt"])
+    assert data["shippingOrigin"] == ORIGIN and data["altId"] == LOC
+    assert shop.get(SETTINGS, params=WHERE).json()["data"] == data
+
+    moved = {**ORIGIN, "city": "Shelbyville"}
+    updated = shop.post(
+        SETTINGS,
+        json={**WHERE, "shippingOrigin": moved, "storeOrderNotification": NOTIFICATION},
+    )
+    assert updated.status_code == 201 and updated.json()["message"] == "Successfully updated"
+    again = updated.json()["data"]
+    assert again["_id"] == data["_id"] and again["createdAt"] == data["createdAt"]
+    assert again["shippingOrigin"] == moved and again["storeOrderNotification"] == NOTIFICATION
+    # a notification not sent is kept; the origin is replaced whole
+    kept = shop.post(SETTINGS, json={**WHERE, "shippingOrigin": ORIGIN}).json()["data"]
+    assert kept["storeOrderNotification"] == NOTIFICATION and kept["shippingOrigin"] == ORIGIN
+    assert len(sb.objects(LOC, "storeSettings")) == 1
+
+
+def test_store_settings_bodies_are_validated_by_the_spec(shop: httpx.Client) -> None:
+    no_origin = shop.post(SETTINGS, json=WHERE)
+    assert no_origin.status_code == 422
+    assert "shippingOrigin should not be empty" in no_origin.json()["message"]
+    partial = shop.post(SETTINGS, json={**WHERE, "shippingOrigin": {"city": "Springfield"}})
+    assert partial.status_code == 422
+    assert "shippingOrigin.zip should not be empty" in partial.json()["message"]
+    number = shop.post(SETTINGS, json={**WHERE, "shippingOrigin": {**ORIGIN, "country": 840}})
+    assert number.status_code == 422
+    assert number.json()["message"] == ["shippingOrigin.country must be a string"]
+    unknown = shop.post(SETTINGS, json={**WHERE, "shippingOrigin": {**ORIGIN, "country": "XX"}})
+    assert unknown.status_code == 422
+    assert unknown.json()["message"][0].startswith(
+        "shippingOrigin.country must be one of the following values: US, CA, AF"
+    )
+    half = {**WHERE, "shippingOrigin": ORIGIN, "storeOrderNotification": {"enabled": True}}
+    refused = shop.post(SETTINGS, json=half)
+    assert refused.status_code == 422
+    assert "storeOrderNotification.subject should not be empty" in refused.json()["message"]
+    extra = shop.post(SETTINGS, json={**WHERE, "shippingOrigin": ORIGIN, "currency": "USD"})
+    assert extra.status_code == 422
+    assert extra.json()["message"] == ["property currency should not exist"]
+
+
+def test_store_settings_are_the_tokens_locations_own(shop: httpx.Client, sb: Sandbox) -> None:
+    sb.provision_location(OTHER_LOC)
+    other = {"altId": OTHER_LOC, "altType": "location"}
+    assert shop.get(SETTINGS, params=other).status_code == 403
+    assert shop.post(SETTINGS, json={**other, "shippingOrigin": ORIGIN}).status_code == 403
+    assert shop.get(SETTINGS, params={"altId": LOC}).status_code == 422  # altType required
+    assert shop.post(SETTINGS, json={**WHERE, "shippingOrigin": ORIGIN}).status_code == 201
+    assert sb.objects(OTHER_LOC, "storeSettings") == []

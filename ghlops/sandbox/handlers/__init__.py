@@ -24,12 +24,14 @@ from ghlops.sandbox.handlers import (
     payments,
     products,
     store,
+    sub_accounts,
     users,
 )
 from ghlops.sandbox.routing import Kind, Route, RouteTable, Seeder
 
 MODULES = (
     locations,  # tags, customFields, customValues
+    sub_accounts,  # the location's own record (GET/PUT /locations/{locationId})
     calendars,  # calendarGroups, calendars
     calendar_resources,  # calendarResources (rooms, equipments)
     calendar_notifications,  # calendarNotifications
