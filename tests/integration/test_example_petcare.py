@@ -136,3 +136,16 @@ def test_without_the_agency_token_the_plan_is_refused_up_front(
         rest.output
     )
     assert "location settings" not in rest.output
+
+
+def test_doctor_names_the_agency_write_of_location_settings(
+    petcare: tuple[Runner, dict[str, str | None]], http_sandbox: HttpSandbox
+) -> None:
+    ghlops, env = petcare
+    result = ghlops("doctor", "--base-url", http_sandbox.url, env=env)
+    assert result.exit_code == 0, result.output
+    assert (
+        "  ✓ locationSettings: read (1 found); apply also needs locations.write (not probed); "
+        "update takes the agency's token\n"
+    ) in result.stdout
+    assert "  ✓ storeSettings: read (1 found)\n" in result.stdout

@@ -32,6 +32,8 @@ LOCATION_ROUTES = {
     ("GET", "/locations/{locationId}/customValues/{id}"),
     ("PUT", "/locations/{locationId}/customValues/{id}"),
     ("DELETE", "/locations/{locationId}/customValues/{id}"),
+    ("GET", "/locations/{locationId}"),  # the location's own record (sub_accounts.py)
+    ("PUT", "/locations/{locationId}"),
 }
 
 
