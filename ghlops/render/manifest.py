@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import yaml
@@ -22,8 +22,18 @@ def _item_data(item: DesiredItem) -> dict[str, Any]:
     return data
 
 
+def _plain(value: Any) -> Any:
+    """Mappings and sequences of any type (frozen ones, lists of options) as dicts and lists,
+    which YAML can write."""
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        return [_plain(v) for v in value]
+    return value
+
+
 def _dump(data: Any) -> str:
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return yaml.safe_dump(_plain(data), sort_keys=False, allow_unicode=True, width=100)
 
 
 def _group(state: DesiredState, pos: SourcePos | None) -> str:
@@ -59,7 +69,8 @@ def render_state(
             data = _item_data(item)
             if item.parent is not None:
                 data = {"parent": item.parent, **data}
-            body = _dump([data]).rstrip("\n").split("\n")
+            # a singleton kind holds its one item's fields as a mapping, as bundles declare it
+            body = _dump(data if adapter.singleton else [data]).rstrip("\n").split("\n")
             lines += [f"  {line}" for line in body]
     removed = [
         (item, at)

@@ -73,3 +73,23 @@ def test_unknown_kind_suggests_the_closest() -> None:
     plan = run("-C", str(EXAMPLES / "quickstart"), "plan", "--sandbox", "--kind", "customfields")
     assert plan.exit_code == 1
     assert plan.stderr.rstrip().endswith("did you mean 'customFields'?")
+
+
+def test_render_writes_singletons_as_mappings_and_every_example_whole() -> None:
+    """A singleton kind renders as the mapping bundles declare (with the override it merged);
+    every example project renders (custom field options included), and reads back as YAML."""
+    import yaml
+
+    result = run("-C", str(EXAMPLES / "petcare"), "render", "-l", "springfield")
+    assert result.exit_code == 0, result.output
+    _, _, rest = result.stdout.partition("storeSettings:\n")
+    assert rest.startswith(
+        "  # bundles/springfield/overrides.yaml:4, overrides bundles/base/store.yaml:"
+    )
+    assert "\n  shippingOrigin:\n    name: Pawsome Pets Springfield\n" in rest
+    data = yaml.safe_load(result.stdout)
+    assert data["storeSettings"]["shippingOrigin"]["street1"] == "1 Warehouse Row"
+    assert data["locationSettings"]["timezone"] == "America/Chicago"
+    assert data["customFields"][1]["options"] == ["Dog", "Cat", "Rabbit", "Other"]
+    for example in ("quickstart", "dental", "petcare"):
+        assert run("-C", str(EXAMPLES / example), "render").exit_code == 0, example
