@@ -74,10 +74,15 @@ def test_create_then_no_changes(project: KindProject, calls: Calls) -> None:
 
 
 def test_without_an_agency_the_create_fails_clearly(tmp_path: Path) -> None:
+    """The create takes the agency's token: without an agency the plan is refused up front
+    (nothing applied), naming what to add and the flag that applies the rest."""
     project = KindProject(tmp_path, LOC, BUNDLE)
     applied = project("apply", "--sandbox", "--auto-approve")
     assert applied.exit_code == 1, applied.output
-    assert "add an agency: section" in applied.output
+    assert "GHL takes only the agency's token for customObjects create" in applied.output
+    assert "add 'agency: {companyId: ..., tokenEnv: ...}'" in applied.output
+    assert "use --exclude-kind customObjects to proceed" in applied.output
+    assert "Apply refused; nothing was changed." in applied.output
     assert project.objects("customObjects") == []
 
 
