@@ -99,7 +99,7 @@ def test_the_update_reads_again_and_sends_the_declared_fields_merged_over_live()
 
 
 def items(bundle: Mapping[str, Any]) -> list[Any]:
-    found, problems, _ = _items(YamlDocument(dict(bundle), Positions()), "b.yaml")
+    found, _, problems, _ = _items(YamlDocument(dict(bundle), Positions()), "b.yaml")
     assert not problems, [str(p) for p in problems]
     return found
 
@@ -107,11 +107,11 @@ def items(bundle: Mapping[str, Any]) -> list[Any]:
 def test_bundle_syntax_is_a_mapping_not_a_list() -> None:
     [item] = items({"storeSettings": {"shippingOrigin": {"city": "X"}}})
     assert item.key == "store settings" and item.fields == {"shippingOrigin": {"city": "X"}}
-    _, problems, _ = _items(YamlDocument({"storeSettings": [{}]}, Positions()), "b.yaml")
+    _, _, problems, _ = _items(YamlDocument({"storeSettings": [{}]}, Positions()), "b.yaml")
     assert [p.message for p in problems] == [
         "storeSettings: expected a mapping of fields (one store settings per location), got a list"
     ]
-    _, problems, _ = _items(
+    _, _, problems, _ = _items(
         YamlDocument({"storeSettings": {"shippingOrigin": {"country": "usa"}}}, Positions()),
         "b.yaml",
     )
