@@ -20,11 +20,7 @@ template line the user wrote, even across ``{% for %}`` loops and ``{% if %}`` b
 from __future__ import annotations
 
 import bisect
-import math
 import re
-import string
-import threading
-import time
 import types
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -43,19 +39,19 @@ from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import missing
 
-from ghlops.manifest.yamlload import MAX_FILE_BYTES
+from ghlops.manifest import template_limits as limits
+from ghlops.manifest.template_limits import BUDGET, MAX_OUTPUT_CHARS, TemplateLimit
 
-MAX_OUTPUT_CHARS = MAX_FILE_BYTES
-"""Largest rendered output accepted (characters)."""
-MAX_RANGE = 10_000
-"""Most items one ``range()`` gives (a bundle file lists objects, it does not compute)."""
-MAX_WIDTH = 10_000
-"""Widest padding or width a filter, ``%`` or ``str.format`` may ask for."""
-RENDER_SECONDS = 2.0
-"""CPU time one file may take to render (checked at every loop step of ``range``, every call
-and every output piece)."""
-MAX_STEPS = 100_000
-"""Loop steps (over ``range``) and calls one file's rendering may take."""
+__all__ = [
+    "CompiledTemplate",
+    "Rendered",
+    "TemplateFailure",
+    "TemplateLimit",
+    "compile_template",
+    "has_template_syntax",
+    "render",
+    "template_context",
+]
 
 _TEMPLATE_MARKERS = ("{{", "{%", "{#")
 
@@ -155,6 +151,17 @@ class _CodeGenerator(CodeGenerator):
         # Constant folding would merge template data into one chunk without line information.
         raise nodes.Impossible()
 
+    def visit_Output(self, node: nodes.Output, frame: Frame) -> None:
+        self.writeline("environment.ghlops_spend()", node)  # also in {% set %} blocks and macros
+        super().visit_Output(node, frame)
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        self.write("environment.ghlops_concat((")  # a ~ b: checked before it is joined
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write("))")
+
     def visit_TemplateData(self, node: nodes.TemplateData, frame: Frame) -> None:
         env = self.environment
         if isinstance(env, _Environment):
@@ -162,103 +169,13 @@ class _CodeGenerator(CodeGenerator):
         super().visit_TemplateData(node, frame)
 
 
-class TemplateLimit(SecurityError):
-    """A template asked for more than a bundle file may take (time, steps, sizes, widths)."""
-
-
-class _Budget(threading.local):
-    """The CPU time and steps the file being rendered (in this thread) has left."""
-
-    deadline: float = math.inf
-    steps: int = 0
-
-    def start(self) -> None:
-        self.deadline = time.thread_time() + RENDER_SECONDS
-        self.steps = 0
-
-    def stop(self) -> None:
-        self.deadline = math.inf
-
-    def spend(self, steps: int = 1) -> None:
-        self.steps += steps
-        if self.steps > MAX_STEPS:
-            raise TemplateLimit(f"the template takes more than {MAX_STEPS} steps")
-        if time.thread_time() > self.deadline:
-            raise TemplateLimit(f"the template takes more than {RENDER_SECONDS:g} s to render")
-
-
-_BUDGET = _Budget()
-
-
-def _range(*args: int) -> Iterator[int]:
-    """``range`` for templates: at most MAX_RANGE items, each a step of the render budget."""
-    numbers = range(*args)
-    if len(numbers) > MAX_RANGE:
-        raise TemplateLimit(f"range() of {len(numbers)} items (the limit is {MAX_RANGE})")
-
-    def steps() -> Iterator[int]:
-        for n in numbers:
-            _BUDGET.spend()
-            yield n
-
-    return steps()
-
-
-def _check_width(width: object, what: str) -> None:
-    if isinstance(width, int) and abs(width) > MAX_WIDTH:
-        raise TemplateLimit(f"{what} width {width} is over the limit of {MAX_WIDTH}")
-
-
-_PERCENT_WIDTH = re.compile(r"%[-+ #0]*(\d+)?(?:\.(\d+))?")
-
-
-def _check_format_spec(fmt: str, what: str) -> None:
-    """Refuse ``str.format`` fields whose width or precision is over MAX_WIDTH."""
-    try:
-        fields = list(string.Formatter().parse(fmt))
-    except ValueError:
-        return  # str.format raises its own error
-    for _text, _name, spec, _conv in fields:
-        for number in re.findall(r"\d+", spec or ""):
-            _check_width(int(number), what)
-        if spec and "{" in spec:
-            _check_format_spec(spec, what)
-
-
-def _nested_spec(fmt: str) -> bool:
-    try:
-        return any("{" in (spec or "") for _t, _n, spec, _c in string.Formatter().parse(fmt))
-    except ValueError:
-        return False
-
-
-def _guarded(name: str, original: Any, *widths: int) -> Any:
-    """A filter that refuses widths over MAX_WIDTH (positional ``widths`` or ``width=``)."""
-
-    def guarded(value: Any, *args: Any, **kwargs: Any) -> Any:
-        for index in widths:
-            if index < len(args):
-                _check_width(args[index], f"'{name}'")
-        _check_width(kwargs.get("width"), f"'{name}'")
-        if name == "format" and isinstance(value, str):
-            for match in _PERCENT_WIDTH.finditer(value):
-                for group in match.groups():
-                    _check_width(int(group) if group else 0, "'%'")
-        return original(value, *args, **kwargs)
-
-    guarded.__name__ = original.__name__
-    for marker in ("jinja_pass_arg",):
-        if hasattr(original, marker):
-            setattr(guarded, marker, getattr(original, marker))
-    return guarded
-
-
-_WIDTH_FILTERS = {"center": (0,), "indent": (0,), "wordwrap": (0,), "truncate": (0,), "format": ()}
-
-
 class _Environment(ImmutableSandboxedEnvironment):
     code_generator_class = _CodeGenerator
-    intercepted_binops = frozenset({"*", "**", "%"})
+    intercepted_binops = frozenset({"+", "*", "**", "%"})
+    concat = staticmethod(limits.concat)  # the join of {% set %} blocks and macros, checked
+    ghlops_concat = staticmethod(limits.concat_values)  # a ~ b, checked
+    ghlops_spend = staticmethod(BUDGET.spend)  # every output statement
+    ghlops_loop = staticmethod(limits.loop_steps)  # what every {% for %} iterates
 
     def __init__(self) -> None:
         super().__init__(
@@ -268,13 +185,27 @@ class _Environment(ImmutableSandboxedEnvironment):
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            finalize=limits.finalize,
         )
         self.data_lines: dict[str, set[int]] = {}
-        self.globals["range"] = _range
+        self.globals["range"] = limits.template_range
         for name in ("lipsum",):  # allocates what it is asked for
             self.globals.pop(name, None)
-        for name, widths in _WIDTH_FILTERS.items():
-            self.filters[name] = _guarded(name, self.filters[name], *widths)
+        for name, original in list(self.filters.items()):
+            self.filters[name] = limits.limited_filter(name, original)
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        tree = super()._parse(source, name, filename)
+        for loop in tree.find_all(nodes.For):  # every loop step spends the render budget
+            loop.iter = nodes.Call(
+                nodes.EnvironmentAttribute("ghlops_loop", lineno=loop.lineno),
+                [loop.iter],
+                [],
+                None,
+                None,
+                lineno=loop.lineno,
+            )
+        return tree
 
     def call(
         __self,
@@ -283,63 +214,23 @@ class _Environment(ImmutableSandboxedEnvironment):
         *args: Any,
         **kwargs: Any,
     ) -> Any:
-        _BUDGET.spend()
-        owner = getattr(__obj, "__self__", None)
-        if isinstance(owner, str) and getattr(__obj, "__name__", "") in ("format", "format_map"):
-            _check_format_spec(owner, "format")
-        if isinstance(owner, str) and getattr(__obj, "__name__", "") in (
-            "center",
-            "ljust",
-            "rjust",
-            "zfill",
-            "expandtabs",
-        ):
-            for arg in args[:1]:
-                _check_width(arg, f"'{__obj.__name__}'")
-        return super().call(__context, __obj, *args, **kwargs)
+        limits.check_call(__obj, args, kwargs)
+        result = super().call(__context, __obj, *args, **kwargs)
+        name = getattr(__obj, "__name__", None) or getattr(__obj, "name", None) or "call"
+        return limits.check_result(result, f"'{name}'")
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if isinstance(obj, _PathDict) and attribute in obj:
             return obj[attribute]
         found = super().getattr(obj, attribute)
         if isinstance(obj, str) and attribute in ("format", "format_map") and callable(found):
-            _check_format_spec(obj, "format")
-            nested = _nested_spec(obj)
-
-            def checked(*args: Any, **kwargs: Any) -> Any:
-                if nested:  # widths given as arguments: '{:{w}}'.format(x, w=...)
-                    values = [*args, *kwargs.values()]
-                    for value in (
-                        v for a in values for v in (a.values() if isinstance(a, dict) else [a])
-                    ):
-                        _check_width(value, "format")
-                return found(*args, **kwargs)
-
-            return checked
+            return limits.checked_format(obj, found)
+        if isinstance(obj, str | bytes) and attribute == "join" and callable(found):
+            return limits.checked_method_join(obj, found)
         return found
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
-        if operator == "%" and isinstance(left, str):
-            for match in _PERCENT_WIDTH.finditer(left):
-                for group in match.groups():
-                    _check_width(int(group) if group else 0, "'%'")
-            if "%*" in left or ".*" in left:
-                raise TemplateLimit("'%' with a '*' width is not supported in templates")
-        if operator == "*":
-            for seq, times in ((left, right), (right, left)):
-                if (
-                    isinstance(seq, str | list | tuple)
-                    and isinstance(times, int)
-                    and len(seq) * times > MAX_OUTPUT_CHARS
-                ):
-                    raise SecurityError("the result of '*' would be too large")
-        if (
-            operator == "**"
-            and isinstance(left, int)
-            and isinstance(right, int)
-            and max(left.bit_length(), 1) * right > 100_000
-        ):
-            raise SecurityError("the result of '**' would be too large")
+        limits.check_binop(operator, left, right)
         return super().call_binop(context, operator, left, right)
 
 
@@ -477,11 +368,11 @@ def render(compiled: CompiledTemplate, context: Mapping[str, Any]) -> Rendered:
     current = 1  # template line where the latest chunk starts
     position = 1  # template line of the end of the output so far
     size = 0
-    _BUDGET.start()
+    BUDGET.start()
     try:
         iterator: Iterator[str] = iter(gen)
         for chunk in iterator:
-            _BUDGET.spend()
+            BUDGET.spend()
             is_data = False
             if isinstance(gen, types.GeneratorType):
                 inner = _innermost(gen)
@@ -508,7 +399,7 @@ def render(compiled: CompiledTemplate, context: Mapping[str, Any]) -> Rendered:
     except Exception as exc:
         raise _failure(exc, compiled, current) from None
     finally:
-        _BUDGET.stop()
+        BUDGET.stop()
         if isinstance(gen, types.GeneratorType):
             gen.close()
     lines.append(pending if pending is not None else position)
