@@ -323,6 +323,7 @@ def run_plan(
     if out is not None:
         from ghlops.cli.saved import flags_record, saved_hint, selection_record, target_record
         from ghlops.manifest.files import project_files
+        from ghlops.plan.plankey import plan_key
 
         document = planfile.plan_document(
             plan,
@@ -333,6 +334,7 @@ def run_plan(
             project_files=project_files(project),
             refusals=[v.to_data() for v in verdict.refused],
             allowed=[v.to_data() for v in verdict.allowed],
+            key=plan_key(project.root, create=True),
         )
         planfile.save(obj.directory / out, document)  # like git -C: relative to the project
         echo(saved_hint(obj, out, document), err=True)

@@ -257,6 +257,7 @@ def run_apply_saved(obj: Context, options: RunOptions, path: Path, all_or_nothin
     from ghlops.manifest.files import project_files
     from ghlops.manifest.loader import load_all
     from ghlops.manifest.project import load_project
+    from ghlops.plan.plankey import require_plan_key
     from ghlops.render.refusals import text_block
 
     saved = planfile.load(obj.directory / path, shown=path)  # like git -C: relative to -C
@@ -280,7 +281,9 @@ def run_apply_saved(obj: Context, options: RunOptions, path: Path, all_or_nothin
         return EXIT_OK
     project = load_project(obj.directory)
     configs = bind_locations(saved, project, path)
-    changed = planfile.changed_files(saved.project_files, project_files(project))
+    saved.plan_key = require_plan_key(project.root, saved.plan_key_id, str(path))
+    pending = saved.pending()  # now with the key their digests are compared with
+    changed = planfile.changed_files(saved.project_files, saved.keyed_files(project_files(project)))
     if changed:
         raise ConfigError(
             f"{path} cannot be applied: the project changed since the plan: "

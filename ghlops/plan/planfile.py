@@ -11,6 +11,9 @@ A plan file is the JSON plan plus what it takes to apply it exactly as reviewed:
   (``ghlops.yaml`` and the bundle files); a changed file refuses the whole plan, naming it;
 - per location (keyed by its id, never its name; the agency apart): the digest of the live state
   it was computed from and of the rendered manifests, and a checksum of its changes;
+- ``digest_salt`` and ``plan_key_id``: every digest above is HMAC-SHA-256 keyed with the plan key
+  (:mod:`ghlops.plan.plankey`, kept outside the file) and the file's random salt, so no value
+  the file shows masked can be recovered from it offline, however short;
 - ``refusals`` and ``allowed``: what the safety checks refused, or let through because of a flag;
 - ``applied``: per location, when its changes were attempted. A location is applied once; one
   that was refused or not reached can be applied later from the same file.
@@ -23,12 +26,11 @@ written atomically.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import secrets
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,11 +39,13 @@ from ghlops import __version__
 from ghlops.errors import ConfigError
 from ghlops.fileio import read_limited, write_atomic
 from ghlops.plan.changes import Action, Change, FieldDiff, LocationPlan, Plan, frozen
+from ghlops.plan.plankey import PlanKey
 from ghlops.secrets import mask_change_data, scrub
 
 FILE_KIND = "ghlops-plan"
-# the plan file's own format: 2 added target, flags, project_files, refusals, per-location applied
-FILE_FORMAT = "2"
+# the plan file's own format: 2 added target, flags, project_files, refusals, per-location
+# applied; 3 keyed every digest with the plan key (plan_key_id)
+FILE_FORMAT = "3"
 EMBEDDED = "embedded-sandbox"
 MAX_PLAN_BYTES = 64 * 1024 * 1024  # a plan file larger is refused unread
 
@@ -54,15 +58,6 @@ def changes_checksum(loc: LocationPlan) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-def salted(salt: str, digest: str) -> str:
-    """``digest`` keyed with the plan file's random salt: the digests in a file cannot be
-    compared with those of other files or looked up in precomputed tables (a masked value cannot
-    be recovered from them that way). Files without a salt hold the plain digests."""
-    if not salt:
-        return digest
-    return hmac.new(salt.encode("utf-8"), digest.encode("utf-8"), hashlib.sha256).hexdigest()
-
-
 def plan_document(
     plan: Plan,
     selection: Mapping[str, Any],
@@ -73,17 +68,21 @@ def plan_document(
     project_files: Mapping[str, str] | None = None,
     refusals: Sequence[Mapping[str, Any]] = (),
     allowed: Sequence[Mapping[str, Any]] = (),
+    key: PlanKey | None = None,
 ) -> dict[str, Any]:
+    """The plan file's content; its digests keyed with ``key`` (without one, a throwaway key:
+    such a file can be shown, never applied)."""
     data = plan.to_data()
+    key = key or PlanKey(secrets.token_bytes(32), "throwaway")
     salt = secrets.token_hex(16)
     for loc_plan, loc_data in zip(plan.all, [*data["locations"], data["agency"]], strict=False):
         if loc_data is None:
             continue
         loc_data["live_digests"] = {
-            kind: salted(salt, digest) for kind, digest in loc_plan.live_digests.items()
+            kind: key.digest(salt, digest) for kind, digest in loc_plan.live_digests.items()
         }
-        loc_data["desired_digest"] = salted(salt, loc_plan.desired_digest)
-        loc_data["changes_checksum"] = salted(salt, changes_checksum(loc_plan))
+        loc_data["desired_digest"] = key.digest(salt, loc_plan.desired_digest)
+        loc_data["changes_checksum"] = key.digest(salt, changes_checksum(loc_plan))
         if not show_secrets:
             loc_data["changes"] = [mask_change_data(c) for c in loc_data["changes"]]
     return {
@@ -94,12 +93,15 @@ def plan_document(
         "ghlops_version": __version__,
         "target": dict(target or {"mode": EMBEDDED}),
         "flags": dict(flags or {}),
-        "project_files": dict(project_files or {}),
+        "project_files": {
+            name: key.digest(salt, digest) for name, digest in (project_files or {}).items()
+        },
         "selection": dict(selection),
         "refusals": [dict(r) for r in refusals],
         "allowed": [dict(a) for a in allowed],
         "applied": {},
         "digest_salt": salt,
+        "plan_key_id": key.key_id,
         **{k: v for k, v in data.items() if k != "format_version"},
     }
 
@@ -125,7 +127,13 @@ class SavedLocation:
     changes_checksum: str
     has_changes: bool
     agency: bool = False
-    salt: str = ""  # the file's digest_salt (see salted)
+    salt: str = ""  # the file's digest_salt
+    plan_key: PlanKey | None = None  # the key its digests were made with (see SavedPlan.use_key)
+
+    def keyed(self, digest: str) -> str:
+        if self.plan_key is None:
+            raise ConfigError("the plan key is needed to compare a saved plan")
+        return self.plan_key.digest(self.salt, digest)
 
     @property
     def key(self) -> str:
@@ -141,6 +149,21 @@ class SavedLocation:
 class SavedPlan:
     path: Path
     document: dict[str, Any]
+    plan_key: PlanKey | None = field(default=None, repr=False)
+
+    @property
+    def plan_key_id(self) -> str:
+        return str(self.document.get("plan_key_id") or "")
+
+    @property
+    def salt(self) -> str:
+        return str(self.document.get("digest_salt") or "")
+
+    def keyed_files(self, digests: Mapping[str, str]) -> dict[str, str]:
+        """Project file digests (``manifest.files.project_files``) keyed like this file's."""
+        if self.plan_key is None:
+            raise ConfigError("the plan key is needed to compare a saved plan")
+        return {name: self.plan_key.digest(self.salt, d) for name, d in digests.items()}
 
     @property
     def plan_id(self) -> str:
@@ -187,7 +210,8 @@ class SavedPlan:
                 str(e.get("changes_checksum", "")),
                 bool(e.get("changes")),
                 agency=agency,
-                salt=str(self.document.get("digest_salt") or ""),
+                salt=self.salt,
+                plan_key=self.plan_key,
             )
             for e, agency in entries
         ]
@@ -250,10 +274,9 @@ def load(path: Path, *, shown: Path | None = None) -> SavedPlan:
 def stale_reasons(saved: SavedLocation, now: LocationPlan) -> list[str]:
     """Why a location's saved plan no longer holds, in words; empty when it does."""
     reasons = []
-    salt = saved.salt
-    if saved.desired_digest != salted(salt, now.desired_digest):
+    if saved.desired_digest != saved.keyed(now.desired_digest):
         reasons.append("its manifests (or their variables) changed since the plan")
-    live_now = {kind: salted(salt, digest) for kind, digest in now.live_digests.items()}
+    live_now = {kind: saved.keyed(digest) for kind, digest in now.live_digests.items()}
     moved = sorted(
         kind
         for kind in set(saved.live_digests) | set(live_now)
@@ -261,7 +284,7 @@ def stale_reasons(saved: SavedLocation, now: LocationPlan) -> list[str]:
     )
     if moved:
         reasons.append(f"its live state changed since the plan ({', '.join(moved)})")
-    if not reasons and saved.changes_checksum != salted(salt, changes_checksum(now)):
+    if not reasons and saved.changes_checksum != saved.keyed(changes_checksum(now)):
         reasons.append("the changes computed now differ from the reviewed ones")
     return reasons
 

@@ -13,10 +13,12 @@ from __future__ import annotations
 import json
 import random
 import re
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import quote
 
+import httpx
 import pytest
 from click.testing import CliRunner, Result
 
@@ -278,3 +280,47 @@ def test_control_characters_from_the_api_are_shown_escaped(
     ), text
     lines = text.splitlines()
     assert not any(line.startswith(("Location forged", '  + tag "forged"')) for line in lines)
+
+
+def test_plan_file_digests_are_keyed_by_a_key_kept_outside_the_file(
+    project: Path, http_sandbox: HttpSandbox, tmp_path: Path
+) -> None:
+    assert run(project, http_sandbox.url, "plan", "--out", "plan.json").exit_code == 0
+    key_file = project / ".ghlops" / "plan-key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    key = key_file.read_text().strip()
+    plan_text = (project / "plan.json").read_text()
+    assert key not in plan_text and leaks(plan_text, key) == []
+    assert json.loads(plan_text)["plan_key_id"] not in key
+    elsewhere = tmp_path / "elsewhere"
+    shutil.copytree(project, elsewhere, ignore=shutil.ignore_patterns(".ghlops"))
+    refused = run(elsewhere, http_sandbox.url, "apply", "plan.json")
+    assert refused.exit_code == 1
+    assert "plan.json cannot be applied here: its digests are keyed with a plan key" in (
+        refused.stderr
+    )
+    values = {v["name"]: v["value"] for v in http_sandbox.sandbox.objects(LOC, "customValues")}
+    assert values["Door Code"] == DOOR  # untouched
+    shared = {"GHLOPS_PLAN_KEY": "k" * 40}
+    assert run(project, http_sandbox.url, "plan", "--out", "ci.json", env=shared).exit_code == 0
+    shutil.copy(project / "ci.json", elsewhere / "ci.json")
+    applied = run(elsewhere, http_sandbox.url, "apply", "ci.json", env=shared)
+    assert applied.exit_code == 0, applied.output
+    assert not (elsewhere / ".ghlops" / "plan-key").exists()
+
+
+def test_a_masked_live_value_changed_after_the_plan_is_caught(
+    project: Path, http_sandbox: HttpSandbox
+) -> None:
+    assert run(project, http_sandbox.url, "plan", "--out", "plan.json").exit_code == 0
+    (door,) = [v for v in http_sandbox.sandbox.objects(LOC, "customValues") if v["value"] == DOOR]
+    changed = httpx.put(
+        f"{http_sandbox.url}/locations/{LOC}/customValues/{door['id']}",
+        json={"name": "Door Code", "value": "48214"},
+        headers={"Authorization": f"Bearer {token(0)}", "Version": "2021-07-28"},
+    )
+    assert changed.status_code == 200, changed.text
+    applied = run(project, http_sandbox.url, "apply", "plan.json")
+    assert applied.exit_code != 0
+    assert "its live state changed since the plan (customValues)" in applied.stderr
+    assert leaks(everything(applied, project / "plan.json"), "48214") == []

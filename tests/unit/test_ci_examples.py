@@ -106,7 +106,7 @@ def test_sharded_variant() -> None:
     assert concurrency["cancel-in-progress"] is False
 
 
-def test_tokens_reach_only_the_ghlops_steps_under_their_token_env_names() -> None:
+def test_tokens_and_the_plan_key_reach_only_the_ghlops_steps() -> None:
     expected = token_envs()
     workflow = load(WORKFLOW)
     assert "secrets." not in str(workflow.get("env"))
@@ -117,7 +117,7 @@ def test_tokens_reach_only_the_ghlops_steps_under_their_token_env_names() -> Non
             secrets = {k: v for k, v in step.get("env", {}).items() if "secrets." in str(v)}
             if re.search(r"^\s*ghlops (plan|apply)\b", str(step.get("run", "")), re.M):
                 seen += 1
-                assert set(secrets) == expected, (name, step.get("name"))
+                assert set(secrets) == expected | {"GHLOPS_PLAN_KEY"}, (name, step.get("name"))
                 for key, value in secrets.items():
                     assert value == f"${{{{ secrets.{key} }}}}"
             else:
