@@ -12,6 +12,8 @@ from ghlops.cli.app import Context, cli
 from ghlops.cli.common import Selection, open_target, target_options
 from ghlops.cli.output import echo
 from ghlops.errors import ConfigError
+from ghlops.escape import terminal
+from ghlops.secrets import mask_text
 from ghlops.settings import PROJECT_FILE, SANDBOX_DB
 
 if TYPE_CHECKING:  # imported lazily: --help starts fast
@@ -163,7 +165,7 @@ def _report(
     copied: bool,
 ) -> None:
     items = sum(text.count("\n  - ") for rel, text in files.items() if rel != PROJECT_FILE)
-    names = ", ".join(loc.location.name for loc in fleet.locations)
+    names = ", ".join(terminal(loc.location.name) for loc in fleet.locations)
     bundles = len([rel for rel in files if rel != PROJECT_FILE])
     echo(f"Exported {names} to {out}/: {bundles} bundle file(s), {items} item(s).")
     if PROJECT_FILE in files:
@@ -214,9 +216,10 @@ def _report_common(
 
         echo("\nThe templates need these variables in ghlops.yaml (or pass --write-project):")
         for line in location_entries_text(shared, fleet, project).splitlines():
-            echo(f"  {line}")
+            echo(f"  {terminal(line)}")
 
 
 def _lines(lines: Sequence[str]) -> None:
+    """Lines quoting names, keys and notes from GHL: masked, one line each, escaped."""
     for line in lines:
-        echo(f"  {line}")
+        echo(f"  {terminal(mask_text(line))}")

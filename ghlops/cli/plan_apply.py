@@ -245,12 +245,14 @@ def judge(
 def enforce(verdict: Verdict) -> bool:
     """Print every refusal and every flag-allowed violation; True when the plan may go ahead
     (refusals of single locations, such as one that could not be read, only keep those out)."""
+    from ghlops.render.refusals import shown
+
     for v in verdict.allowed:
         what = "going past a safety threshold" if v.allow == "--force" else "allowed"
-        echo(f"Warning: {v.allow}: {what}: {v}", err=True)
+        echo(f"Warning: {v.allow}: {what}: {shown(v)}", err=True)
     for v in verdict.refused:
         if v.blocks_all:  # a location's own refusal is named where it is found
-            echo(f"Refused: {v} ({v.advice})", err=True)
+            echo(f"Refused: {shown(v)} ({v.advice})", err=True)
     return not any(v.blocks_all for v in verdict.refused)
 
 
@@ -271,6 +273,8 @@ def render(
     if as_json:
         from ghlops.render.json import render_json
 
+        if not show_secrets:
+            verdict = refusals.masked_verdict(verdict)
         return render_json(plan, {**verdict.to_data(), **(first or {})}, show_secrets=show_secrets)
     if markdown:
         from ghlops.render.markdown import MAX_CHARS, render_markdown
@@ -324,6 +328,7 @@ def run_plan(
         from ghlops.cli.saved import flags_record, saved_hint, selection_record, target_record
         from ghlops.manifest.files import project_files
         from ghlops.plan.plankey import plan_key
+        from ghlops.render.refusals import masked
 
         document = planfile.plan_document(
             plan,
@@ -332,8 +337,8 @@ def run_plan(
             target=target_record(options),
             flags=flags_record(options),
             project_files=project_files(project),
-            refusals=[v.to_data() for v in verdict.refused],
-            allowed=[v.to_data() for v in verdict.allowed],
+            refusals=[masked(v).to_data() for v in verdict.refused],
+            allowed=[masked(v).to_data() for v in verdict.allowed],
             key=plan_key(project.root, create=True),
         )
         planfile.save(obj.directory / out, document)  # like git -C: relative to the project

@@ -258,7 +258,7 @@ def run_apply_saved(obj: Context, options: RunOptions, path: Path, all_or_nothin
     from ghlops.manifest.loader import load_all
     from ghlops.manifest.project import load_project
     from ghlops.plan.plankey import require_plan_key
-    from ghlops.render.refusals import text_block
+    from ghlops.render.refusals import masked, shown, text_block
 
     saved = planfile.load(obj.directory / path, shown=path)  # like git -C: relative to -C
     options = options_for(saved, options, path)
@@ -317,18 +317,17 @@ def run_apply_saved(obj: Context, options: RunOptions, path: Path, all_or_nothin
                 refused.append(
                     LocationResult(loc.name, loc.location_id, (), error="; ".join(reasons))
                 )
-                echo(f"Refused {terminal(loc.label)}: {terminal('; '.join(reasons))}", err=True)
                 rule = "unreadable" if plan_now is not None and plan_now.error else "stale"
-                stale.append(
-                    Violation(
-                        loc.label, rule, "; ".join(reasons), False, location_id=loc.location_id
-                    )
+                violation = Violation(
+                    loc.label, rule, "; ".join(reasons), False, location_id=loc.location_id
                 )
+                echo(f"Refused {shown(violation)}", err=True)
+                stale.append(violation)
             else:
                 keep.add(loc.key)
         if refused and all_or_nothing:
             echo("Apply refused (--all-or-nothing): nothing was changed.", err=True)
-            saved.record_apply({}, [v.to_data() for v in stale], EXIT_ERROR)
+            saved.record_apply({}, [masked(v).to_data() for v in stale], EXIT_ERROR)
             return EXIT_ERROR
         todo = Plan(
             tuple(loc for loc in now.locations if f"location:{loc.location_id}" in keep),
@@ -340,7 +339,7 @@ def run_apply_saved(obj: Context, options: RunOptions, path: Path, all_or_nothin
             echo(render(obj, todo, verdict, expand=options.expand), nl=False)
             if not enforce(verdict):
                 echo("Apply refused; nothing was changed.", err=True)
-                saved.record_apply({}, [v.to_data() for v in verdict.refused], EXIT_ERROR)
+                saved.record_apply({}, [masked(v).to_data() for v in verdict.refused], EXIT_ERROR)
                 return EXIT_ERROR
             echo("")
             with interrupts.writing(session.stop):
@@ -362,7 +361,7 @@ def run_apply_saved(obj: Context, options: RunOptions, path: Path, all_or_nothin
         if any(o.status is not Status.NOT_ATTEMPTED for o in r.outcomes)
     }
     text, code = summarise([*refused, *applied])
-    saved.record_apply(attempted, [v.to_data() for v in verdict.refused], code)
+    saved.record_apply(attempted, [masked(v).to_data() for v in verdict.refused], code)
     echo(text, err=code != EXIT_OK)
     return interrupts.exit_code or code
 
@@ -372,6 +371,8 @@ def run_apply_saved(obj: Context, options: RunOptions, path: Path, all_or_nothin
 
 def _facts(saved: planfile.SavedPlan, path: Path) -> list[str]:
     """What the file knows besides its changes, one fact a line."""
+    from ghlops.render.refusals import shown
+
     doc = saved.document
     flags = flags_text(saved.flags) or "none"
     lines = [
@@ -381,11 +382,11 @@ def _facts(saved: planfile.SavedPlan, path: Path) -> list[str]:
         f"flags: {flags}",
     ]
     done = [
-        f"{loc.label} at {saved.applied[loc.key].get('at')}"
+        f"{terminal(loc.label)} at {terminal(str(saved.applied[loc.key].get('at')))}"
         for loc in saved.locations()
         if loc.key in saved.applied
     ]
-    pending = [loc.label for loc in saved.pending()]
+    pending = [terminal(loc.label) for loc in saved.pending()]
     lines.append("applied: " + (_some(done) if done else "nothing yet"))
     lines.append("not applied yet: " + (_some(pending) if pending else "nothing"))
     last = saved.last_apply
@@ -393,7 +394,7 @@ def _facts(saved: planfile.SavedPlan, path: Path) -> list[str]:
         lines.append(f"last apply: {last.get('at')}, exit code {last.get('exit_code')}")
         for refusal in last.get("refusals") or []:
             v = Violation.from_data(refusal)
-            lines.append(f"  refused: {v}  [{v.advice}]")
+            lines.append(f"  refused: {shown(v)}  [{v.advice}]")
     return lines
 
 

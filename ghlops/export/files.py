@@ -29,6 +29,7 @@ from ghlops.export.single import ExportedItem, FleetExport
 from ghlops.export.writer import dump
 from ghlops.manifest.project import LocationConfig, Project
 from ghlops.resources import registry
+from ghlops.secrets import scrub
 from ghlops.settings import PROJECT_FILE
 
 BUNDLES = "bundles"
@@ -170,8 +171,10 @@ def check_out_dir(out: Path, *, force: bool) -> None:
 
 
 def write_files(out: Path, files: Mapping[str, str]) -> list[Path]:
-    """Write ``files`` (relative path -> text) under ``out``; the bundle folders written are
-    emptied of ``*.yaml``/``*.yml`` files first, so no file of an earlier export stays behind.
+    """Write ``files`` (relative path -> text) under ``out``, without the secrets this process
+    knows (:func:`ghlops.secrets.scrub`: the tokens, in any encoding, even with
+    ``--show-secrets``); the bundle folders written are emptied of ``*.yaml``/``*.yml`` files
+    first, so no file of an earlier export stays behind.
     """
     for rel in files:
         _no_symlink(out, Path(rel))
@@ -186,7 +189,7 @@ def write_files(out: Path, files: Mapping[str, str]) -> list[Path]:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
         with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            stream.write(text)
+            stream.write(scrub(text))  # the secrets this process knows never get out
         written.append(path)
     return written
 

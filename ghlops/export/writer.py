@@ -25,6 +25,7 @@ from typing import Any
 
 import yaml
 
+from ghlops.escape import terminal
 from ghlops.export.values import Masked, Template, Var
 
 WIDTH = 100  # flow collections are used only when the line fits
@@ -270,7 +271,8 @@ def dump(
         item_lists: The top-level lists hold items: each entry in block style.
     """
     writer = _Writer(jinja)
-    lines = [f"# {line}".rstrip() for line in header]
+    # comment lines name locations: one line each, whatever a name holds
+    lines = [f"# {terminal(line)}".rstrip() for line in header]
     for key, value in data.items():
         if isinstance(value, list | tuple) and value and item_lists:
             lines.append(f"{key}:")

@@ -40,7 +40,7 @@ from ghlops.errors import ConfigError
 from ghlops.fileio import read_limited, write_atomic
 from ghlops.plan.changes import Action, Change, FieldDiff, LocationPlan, Plan, frozen
 from ghlops.plan.plankey import PlanKey
-from ghlops.secrets import mask_change_data, scrub
+from ghlops.secrets import mask_change_data, mask_text, scrub
 
 FILE_KIND = "ghlops-plan"
 # the plan file's own format: 2 added target, flags, project_files, refusals, per-location
@@ -85,6 +85,10 @@ def plan_document(
         loc_data["changes_checksum"] = key.digest(salt, changes_checksum(loc_plan))
         if not show_secrets:
             loc_data["changes"] = [mask_change_data(c) for c in loc_data["changes"]]
+            for words in ("warnings", "notes"):  # free text quoting GHL and the manifests
+                loc_data[words] = [mask_text(str(w)) for w in loc_data.get(words) or ()]
+            if loc_data.get("error"):
+                loc_data["error"] = mask_text(str(loc_data["error"]))
     return {
         "kind": FILE_KIND,
         "format_version": FILE_FORMAT,

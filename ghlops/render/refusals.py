@@ -6,12 +6,34 @@ at the top of the text, the JSON or the PR comment why the plan cannot be applie
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from ghlops.escape import terminal
 from ghlops.plan.safety import Verdict, Violation
 from ghlops.render.markdown import _code, _prose
 from ghlops.secrets import mask_text
 
 FAIL = "❌"
 WARN = "⚠️"
+
+
+def masked(v: Violation) -> Violation:
+    """``v`` with secrets and secret-looking values masked in its words (names and messages
+    quote what GHL and the manifests hold)."""
+    return replace(v, where=mask_text(v.where), message=mask_text(v.message))
+
+
+def masked_verdict(verdict: Verdict) -> Verdict:
+    """Every refusal and allowance of ``verdict`` masked (see :func:`masked`): what the JSON,
+    the plan file and every other output show."""
+    return Verdict(
+        tuple(masked(v) for v in verdict.refused), tuple(masked(v) for v in verdict.allowed)
+    )
+
+
+def shown(v: Violation) -> str:
+    """One refusal for the terminal: masked, on one line, control characters escaped."""
+    return terminal(str(masked(v)))
 
 
 def text_block(verdict: Verdict) -> str:
@@ -22,10 +44,10 @@ def text_block(verdict: Verdict) -> str:
         lines.append(
             f"Refused ({n}): nothing is applied while {'this stands' if n == 1 else 'these stand'}"
         )
-        lines += [f"  {v}  [{v.advice}]" for v in verdict.refused]
+        lines += [f"  {shown(v)}  [{terminal(v.advice)}]" for v in verdict.refused]
     if verdict.allowed:
         lines.append(f"Allowed by flags ({len(verdict.allowed)}):")
-        lines += [f"  {v}  [allowed by {v.allow}]" for v in verdict.allowed]
+        lines += [f"  {shown(v)}  [allowed by {terminal(v.allow)}]" for v in verdict.allowed]
     return "\n".join(lines) + "\n\n" if lines else ""
 
 
@@ -37,7 +59,7 @@ def _md_line(v: Violation, allowed: bool) -> str:
     else:
         how = "no flag allows this"
     message = _prose(mask_text(v.message))
-    return f"- **{_prose(v.where)}** ({_prose(v.rule)}): {message} — {how}"
+    return f"- **{_prose(mask_text(v.where))}** ({_prose(v.rule)}): {message} — {how}"
 
 
 def markdown_block(verdict: Verdict) -> str:

@@ -324,3 +324,77 @@ def test_a_masked_live_value_changed_after_the_plan_is_caught(
     assert applied.exit_code != 0
     assert "its live state changed since the plan (customValues)" in applied.stderr
     assert leaks(everything(applied, project / "plan.json"), "48214") == []
+
+
+RAW_CONTROLS = ("\x1b", "\x07", "\x9b", "\u202e")
+
+
+def test_refusals_are_masked_and_escaped_in_every_output(
+    project: Path, http_sandbox: HttpSandbox
+) -> None:
+    """A location whose read fails with an error quoting a live secret and control characters
+    is refused; the refusal is at the top of every output, masked and escaped."""
+
+    def failing(request: SandboxRequest, call_next: CallNext) -> SandboxResponse:
+        if request.method == "GET" and request.path == f"/locations/{LOC}/tags":
+            return json_response(400, {"message": f"bad value {STRIPE} {HOSTILE_TEXT}"})
+        return call_next(request)
+
+    http_sandbox.sandbox.middleware.append(failing)
+    out = project / "plan.json"
+    outputs = {
+        "text": run(project, http_sandbox.url, "plan"),
+        "json": run(project, http_sandbox.url, "plan", "--json"),
+        "markdown": run(project, http_sandbox.url, "plan", "--markdown"),
+        "plan file": run(project, http_sandbox.url, "plan", "--out", "plan.json"),
+    }
+    http_sandbox.sandbox.middleware.remove(failing)
+    saved = json.loads(out.read_text())
+    assert saved["refusals"] and "could not be planned" in saved["refusals"][0]["message"]
+    for args in (("show", "plan.json"), ("show", "plan.json", "--json")):
+        outputs[" ".join(args)] = CliRunner().invoke(cli, ["-C", str(project), *args])
+    for name, result in outputs.items():
+        text = everything(result, out)
+        assert "could not be planned" in text, (name, text)
+        assert leaks(text, STRIPE) == [], (name, text)
+        for raw in RAW_CONTROLS:
+            assert raw not in text, (name, raw, text)
+        refusal = [line for line in text.splitlines() if "could not be planned" in line]
+        assert all("bad value" in line for line in refusal), (name, refusal)
+
+
+def test_exported_files_hold_no_known_secret_in_any_encoding(
+    project: Path, http_sandbox: HttpSandbox, tmp_path: Path
+) -> None:
+    """A live value quoting the token (URL-encoded, cut short) under an innocent name: the
+    exported bundle files never hold it, even with --show-secrets."""
+    sb = http_sandbox.sandbox
+    echoed = {
+        "Portal Note": f"login with {quote(token(0), safe='')}",
+        "Portal Hint": f"starts {token(0)[: MIN_PREFIX + 2]}",
+    }
+    sb.seed(
+        {
+            "locations": {
+                LOC: {
+                    "customValues": [
+                        {
+                            "name": name,
+                            "value": value,
+                            "fieldKey": _key(name.lower().replace(" ", "_")),
+                        }
+                        for name, value in echoed.items()
+                    ]
+                }
+            }
+        }
+    )
+    for flags in ((), ("--show-secrets",)):
+        folder = tmp_path / f"export{len(flags)}"
+        result = run(project, http_sandbox.url, "export", "--out", str(folder), *flags)
+        assert result.exit_code == 0, result.output
+        files = sorted(folder.rglob("*.yaml"))
+        written = "".join(f.read_text() for f in files)
+        assert "value: starts ***" in written, written
+        assert ("login with ***" in written) == bool(flags), written  # else masked by its look
+        assert leaks(written + result.output, token(0)) == [], (flags, written)
