@@ -4,10 +4,14 @@
 overrides are shown escaped (``\\x1b``, ``\\n``, ``\\u202e``): a name or an error text from GHL can
 neither drive the terminal (clear the screen, set the window title) nor forge a line of the
 plan, with or without colours. :func:`markdown_code` does the same for text put inside a
-Markdown code span or block (a PR comment).
+Markdown code span or block (a PR comment). :func:`json_text` writes JSON (``--json``, plan
+files) with the same characters as JSON escapes (``\\u001b``).
 """
 
 from __future__ import annotations
+
+import json
+from typing import Any
 
 _ESCAPES = {
     **{code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))},
@@ -28,3 +32,23 @@ def markdown_code(text: str) -> str:
     """``text`` for a Markdown code span or block: one line, controls escaped, no backtick
     that could end the span."""
     return terminal(text).replace("`", "'")
+
+
+_JSON_ESCAPES = {
+    code: f"\\u{code:04x}"
+    for code in _ESCAPES
+    if code >= 0x7F  # C0 controls are escaped by JSON itself
+}
+
+
+def json_text(data: Any, *, indent: int | None = 2) -> str:
+    """``data`` as JSON text holding no raw control or direction character.
+
+    JSON is for programs: every string decodes to exactly what GHL or the manifests hold. But
+    its text is also printed, piped to ``less`` and kept in CI logs, so the characters
+    :func:`terminal` escapes are written as JSON escapes (``\\u001b``, ``\\u009b``,
+    ``\\u202e``; JSON escapes C0 controls itself): the text is safe to show, and a consumer
+    that decodes it and prints the values must escape them itself.
+    """
+    text = json.dumps(data, indent=indent, ensure_ascii=False, default=str)
+    return text.translate(_JSON_ESCAPES)

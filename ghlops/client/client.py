@@ -16,6 +16,7 @@ import re
 import socket
 import threading
 import time
+import zlib
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,7 @@ from typing import Any
 import httpx
 
 from ghlops.client.connection import Connection
+from ghlops.client.deadline import call_deadline
 from ghlops.client.errors import (
     ApiError,
     InvalidRequestError,
@@ -33,6 +35,7 @@ from ghlops.client.errors import (
     error_for,
     parse_json,
 )
+from ghlops.client.inflate import ACCEPT_ENCODING, BoundedDecoder, TooLarge, UnsupportedEncoding
 from ghlops.client.paging import read_pages
 from ghlops.client.ratelimit import (
     DailyBudgetSpent,
@@ -416,32 +419,24 @@ class GhlClient:
         worker.start()
         if not call.done.wait(self.deadline):
             call.abort()
+            # every socket operation of the worker ends at the deadline (see client.deadline):
+            # wait for it, so that no thread of this call outlives it
+            worker.join(max(1.0, self.deadline))
             raise httpx.ReadTimeout(f"no whole answer within {self.deadline:g} s", request=request)
         return call.result()
 
     def _read_whole(
         self, path: str, request: httpx.Request, deadline: float, call: _Call
     ) -> httpx.Response:
-        # the token goes with this request only: the shared pool holds none
-        response = self._http.send(request, stream=True, auth=self._auth)
-        call.response = response
-        cap = self.max_bytes
-        try:
-            declared = response.headers.get("content-length", "")
-            too_large = declared.isdigit() and int(declared) > cap
-            body = bytearray()
-            if not too_large:
-                for chunk in response.iter_bytes():
-                    body += chunk
-                    if len(body) > cap or response.num_bytes_downloaded > cap:
-                        too_large = True
-                        break
-                    if time.monotonic() > deadline:
-                        raise httpx.ReadTimeout(
-                            f"no whole answer within {self.deadline:g} s", request=request
-                        )
-        finally:
-            response.close()
+        with call_deadline(deadline):  # every socket operation of this thread, reused or not
+            # the token goes with this request only: the shared pool holds none
+            response = self._http.send(request, stream=True, auth=self._auth)
+            call.response = response
+            cap = self.max_bytes
+            try:
+                body, too_large = self._read_body(path, request, response, deadline)
+            finally:
+                response.close()
         if too_large:
             raise InvalidResponseError(
                 request.method,
@@ -458,6 +453,42 @@ class GhlClient:
         return httpx.Response(
             response.status_code, headers=headers, content=bytes(body), request=request
         )
+
+    def _read_body(
+        self, path: str, request: httpx.Request, response: httpx.Response, deadline: float
+    ) -> tuple[bytearray, bool]:
+        """The answer's body, decompressed within the cap exactly (a gzip bomb never gets past
+        it), and whether it was too large (as sent or decompressed)."""
+        cap = self.max_bytes
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > cap:
+            return bytearray(), True
+        try:
+            decoder = BoundedDecoder(response.headers.get("content-encoding", ""), cap)
+        except UnsupportedEncoding as exc:
+            raise InvalidResponseError(
+                request.method,
+                path,
+                response.status_code,
+                f"the answer is in the content encoding {str(exc)[:40]!r}, which ghlops did not "
+                f"ask for ({ACCEPT_ENCODING})",
+            ) from None
+        body = bytearray()
+        try:
+            for raw in response.iter_raw():
+                if response.num_bytes_downloaded > cap:
+                    return body, True
+                body += decoder.feed(raw)
+                if time.monotonic() > deadline:
+                    raise httpx.ReadTimeout(
+                        f"no whole answer within {self.deadline:g} s", request=request
+                    )
+            body += decoder.flush()
+        except TooLarge:
+            return body, True
+        except zlib.error:
+            raise httpx.DecodingError("the compressed answer is damaged", request=request) from None
+        return body, False
 
     def _transport_error(
         self, method: str, path: str, exc: httpx.HTTPError, started: float

@@ -20,13 +20,19 @@ from urllib.parse import urlsplit
 import httpx
 
 from ghlops import __version__
+from ghlops.client.deadline import bound_transports
+from ghlops.client.inflate import ACCEPT_ENCODING
 from ghlops.errors import ConfigError
 
 # Connections the pool may hold open to the API host. A run has at most (--parallelism, at most
 # 64) x (kinds of one location read at once, 4) reads in flight, plus token exchanges: a request
 # never waits for a free connection. Idle ones are kept for the next location.
 MAX_CONNECTIONS = 320
-HEADERS = {"Accept": "application/json", "User-Agent": f"ghlops/{__version__}"}
+HEADERS = {
+    "Accept": "application/json",
+    "Accept-Encoding": ACCEPT_ENCODING,  # what client.inflate decodes within the size cap
+    "User-Agent": f"ghlops/{__version__}",
+}
 
 
 def check_base_url(url: str) -> str:
@@ -104,6 +110,8 @@ class Connection:
                     headers=HEADERS,
                     limits=self._limits,
                 )
+                if self.networked:  # every socket operation bounded by its call's deadline
+                    bound_transports(self._http)
                 Connection.made += 1
             return self._http
 

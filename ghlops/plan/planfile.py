@@ -37,6 +37,7 @@ from typing import Any
 
 from ghlops import __version__
 from ghlops.errors import ConfigError
+from ghlops.escape import json_text
 from ghlops.fileio import read_limited, write_atomic
 from ghlops.plan.changes import Action, Change, FieldDiff, LocationPlan, Plan, frozen
 from ghlops.plan.plankey import PlanKey
@@ -113,7 +114,7 @@ def plan_document(
 def save(path: Path, document: Mapping[str, Any]) -> None:
     """Write a plan file, mode 0600 (it may hold what live state says), without the secrets
     this process knows."""
-    text = json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n"
+    text = json_text(document) + "\n"  # no raw control character: files get printed
     try:
         write_atomic(path, scrub(text), mode=0o600)
     except OSError as exc:  # --out under a regular file, a read-only folder, a full disk

@@ -17,6 +17,7 @@ key), so an apply with another key says so instead of calling every location sta
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
@@ -46,9 +47,7 @@ class PlanKey:
 
     def digest(self, salt: str, digest: str) -> str:
         """``digest`` keyed with this key and the plan file's ``salt``."""
-        return hmac.new(
-            self.secret, f"{salt}:{digest}".encode(), hashlib.sha256
-        ).hexdigest()
+        return hmac.new(self.secret, f"{salt}:{digest}".encode(), hashlib.sha256).hexdigest()
 
 
 def plan_key(root: Path, *, create: bool) -> PlanKey | None:
@@ -80,18 +79,26 @@ def plan_key(root: Path, *, create: bool) -> PlanKey | None:
 
 
 def _make_key_file(path: Path) -> None:
+    """Write a new key whole or not at all (a kill mid-way leaves no short key): into a
+    temporary file, then linked to its name, which fails when another process made it first."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    except FileExistsError:
-        return  # another process made it first: use theirs
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            os.fchmod(handle.fileno(), stat.S_IRUSR | stat.S_IWUSR)
+            handle.write(secrets.token_hex(32) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(FileExistsError):  # another process made it first: theirs
+            os.link(temporary, path)
     except OSError as exc:
         raise ConfigError(
             f"cannot make the plan key {KEY_FILE}: {exc.strerror or type(exc).__name__}"
         ) from None
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        os.fchmod(handle.fileno(), stat.S_IRUSR | stat.S_IWUSR)
-        handle.write(secrets.token_hex(32) + "\n")
+    finally:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
 
 
 def require_plan_key(root: Path, key_id: str, plan_name: str) -> PlanKey:

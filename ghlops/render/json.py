@@ -1,12 +1,13 @@
-"""Machine-readable plan output (``--json``)."""
+"""Machine-readable plan output (``--json``): JSON whose text holds no raw control character
+(see :func:`ghlops.escape.json_text`)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from ghlops import __version__
+from ghlops.escape import json_text
 from ghlops.plan.changes import Plan
 from ghlops.render.masking import masked_plan
 
@@ -18,4 +19,4 @@ def render_json(
     secret-looking values masked unless ``show_secrets``."""
     data = {**(first or {}), **masked_plan(plan, show_secrets=show_secrets).to_data()}
     data["ghlops_version"] = __version__
-    return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+    return json_text(data) + "\n"

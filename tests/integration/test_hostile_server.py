@@ -15,6 +15,7 @@ import socket
 import socketserver
 import threading
 import time
+import tracemalloc
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -186,6 +187,7 @@ class Hostile:
     upstream: str = ""
     requests: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    accept_encoding: str = ""  # of the last request
 
 
 def _read_request(rfile: Any) -> tuple[str, str, dict[str, str], bytes] | None:
@@ -217,6 +219,7 @@ def hostile() -> Iterator[Hostile]:
                 method, target, headers, body = request
                 with state.lock:
                     state.requests.append(f"{method} {target}")
+                    state.accept_encoding = headers.get("accept-encoding", "")
                 try:
                     if state.hostile is None or state.hostile in target:
                         state.send(self.connection)
@@ -410,3 +413,107 @@ def test_a_create_answered_with_nested_json_is_recovered_not_duplicated(
     for i in range(2):
         names = [str(t["name"]) for t in sb.objects(location_id(i), "tags")]
         assert len(names) == len(set(names)) and "recall-due" in names
+
+
+# -- a kept-alive connection, then trickled headers; bounded decompression ----------------------
+
+
+@pytest.fixture
+def keep_alive_then_trickle() -> Iterator[str]:
+    """A server answering the first request of a connection at once (kept alive), and the
+    next one on the same connection with headers a byte per tick."""
+
+    class Handler(socketserver.StreamRequestHandler):
+        def handle(self) -> None:
+            answered = 0
+            while _read_request(self.rfile) is not None:
+                try:
+                    if answered:
+                        trickle_headers(self.connection)
+                        return
+                    body = b'{"tags": []}'
+                    head = {"Content-Type": "application/json", "Content-Length": str(len(body))}
+                    self.connection.sendall(_head("200 OK", head, close=False) + body)
+                    answered += 1
+                except OSError:
+                    return
+
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def _http_workers() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "ghlops-http" and t.is_alive()]
+
+
+def test_trickled_headers_on_a_reused_connection_leave_no_thread_behind(
+    keep_alive_then_trickle: str,
+) -> None:
+    before = _http_workers()
+    with client(keep_alive_then_trickle, 1.0) as c:
+        assert c.request("GET", "/locations/abc/tags", version="2021-07-28") == {"tags": []}
+        with pytest.raises(TransportError) as caught:
+            c.request("GET", "/locations/abc/tags", version="2021-07-28")
+        assert "timed out (ReadTimeout)" in str(caught.value)
+        # the call is over, and so is every thread it used (the server trickles for 20 s more)
+        assert _http_workers() == before
+
+
+def test_a_gzip_bomb_is_never_inflated_past_the_cap(hostile: Hostile) -> None:
+    """64 MiB of gzipped blanks arrive in 64 KiB pieces: inflating one piece whole would hold
+    64 MiB at once. Decompression stops at the cap, whatever the piece."""
+    hostile.send = gzip_bomb
+    tracemalloc.start()
+    try:
+        with client(hostile.url) as c, pytest.raises(InvalidResponseError) as caught:
+            c.request("GET", "/locations/abc/tags", version="2021-07-28")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert "the answer is larger than 1 MiB; it was not read" in str(caught.value)
+    assert peak < 6 * CAP, f"{peak / CAP:.1f} MiB held at once"
+
+
+def test_an_encoding_ghlops_did_not_ask_for_is_an_error(hostile: Hostile) -> None:
+    hostile.send = _encoded("br", b"\x0b\x02\x80{}\x03")
+    with client(hostile.url) as c, pytest.raises(InvalidResponseError) as caught:
+        c.request("GET", "/locations/abc/tags", version="2021-07-28")
+    assert "the answer is in the content encoding 'br', which ghlops did not ask for" in str(
+        caught.value
+    )
+
+
+def _encoded(encoding: str, body: bytes) -> Send:
+    def send(sock: socket.socket) -> None:
+        head = {
+            "Content-Type": "application/json",
+            "Content-Encoding": encoding,
+            "Content-Length": str(len(body)),
+        }
+        sock.sendall(_head("200 OK", head) + body)
+
+    return send
+
+
+@pytest.mark.parametrize(
+    ("encoding", "packed"),
+    [
+        ("gzip", gzip.compress(b'{"tags": [1, 2]}')),
+        ("deflate", zlib.compress(b'{"tags": [1, 2]}')),
+        ("deflate", zlib.compress(b'{"tags": [1, 2]}')[2:-4]),  # raw deflate, as some send it
+        ("identity", b'{"tags": [1, 2]}'),
+    ],
+)
+def test_compressed_answers_are_read(hostile: Hostile, encoding: str, packed: bytes) -> None:
+    hostile.send = _encoded(encoding, packed)
+    with client(hostile.url) as c:
+        assert c.request("GET", "/locations/abc/tags", version="2021-07-28") == {"tags": [1, 2]}
+    assert hostile.accept_encoding == "gzip, deflate"

@@ -82,7 +82,10 @@ def test_init_workflow_passes_the_projects_token_variables(tmp_path: Path) -> No
     ]
     assert len(envs) == 4
     for env in envs:
-        assert env == {"GHL_TOKEN_NORTH_SHORE": "${{ secrets.GHL_TOKEN_NORTH_SHORE }}"}
+        assert env == {
+            "GHL_TOKEN_NORTH_SHORE": "${{ secrets.GHL_TOKEN_NORTH_SHORE }}",
+            "GHLOPS_PLAN_KEY": "${{ secrets.GHLOPS_PLAN_KEY }}",  # the plan key, for both jobs
+        }
     assert "GHL_TOKEN_SPRINGFIELD" not in text
 
 

@@ -398,3 +398,42 @@ def test_exported_files_hold_no_known_secret_in_any_encoding(
         assert "value: starts ***" in written, written
         assert ("login with ***" in written) == bool(flags), written  # else masked by its look
         assert leaks(written + result.output, token(0)) == [], (flags, written)
+
+
+def test_json_outputs_hold_no_raw_control_character_and_decode_exactly(
+    project: Path, http_sandbox: HttpSandbox
+) -> None:
+    """--json and plan files are for programs: the names decode to what GHL holds, control
+    and direction characters included; their text holds none of them raw (JSON escapes)."""
+
+    def hostile(request: SandboxRequest, call_next: CallNext) -> SandboxResponse:
+        answer = call_next(request)
+        if request.method == "GET" and request.path == f"/locations/{LOC}/tags":
+            tags = answer.json()
+            for tag in tags.get("tags", []):
+                tag["name"] = tag["name"] + HOSTILE_TEXT
+            return json_response(200, tags)
+        return answer
+
+    http_sandbox.sandbox.middleware.append(hostile)
+    out = project / "plan.json"
+    shown = run(project, http_sandbox.url, "plan", "--json")
+    saved = run(project, http_sandbox.url, "plan", "--out", "plan.json")
+    http_sandbox.sandbox.middleware.remove(hostile)
+    assert saved.exit_code == 0, saved.output
+    for text in (shown.stdout, out.read_text()):
+        for raw in (*RAW_CONTROLS, "\x7f", "\u2028"):
+            assert raw not in text, (raw, text)
+        assert "\\u001b]0;pwned\\u0007\\u001b[2J\\u009b31m\\n" in text, text
+        assert any(HOSTILE_TEXT in value for value in _strings(json.loads(text)))  # decodes exactly
+
+
+def _strings(data: object) -> Iterator[str]:
+    if isinstance(data, str):
+        yield data
+    elif isinstance(data, dict):
+        for value in data.values():
+            yield from _strings(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from _strings(value)
