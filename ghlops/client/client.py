@@ -7,16 +7,13 @@ layer above runs unchanged against the real API, the sandbox over HTTP, or the s
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
 import os
 import random
 import re
-import socket
 import threading
 import time
-import zlib
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +21,6 @@ from typing import Any
 import httpx
 
 from ghlops.client.connection import Connection
-from ghlops.client.deadline import call_deadline
 from ghlops.client.errors import (
     ApiError,
     InvalidRequestError,
@@ -35,7 +31,7 @@ from ghlops.client.errors import (
     error_for,
     parse_json,
 )
-from ghlops.client.inflate import ACCEPT_ENCODING, BoundedDecoder, TooLarge, UnsupportedEncoding
+from ghlops.client.exchange import exchange
 from ghlops.client.paging import read_pages
 from ghlops.client.ratelimit import (
     DailyBudgetSpent,
@@ -394,101 +390,17 @@ class GhlClient:
         return response
 
     def _exchange(self, path: str, request: httpx.Request) -> httpx.Response:
-        """Send ``request`` and read its whole answer, all within the call's deadline (connect,
-        headers and body together: a server sending a byte a second is cut off) and the size
-        cap (as sent and decompressed).
-
-        Over a network the call runs in a worker thread the caller waits for until the
-        deadline; past it, the worker's socket is shut down and ReadTimeout raised.
-
-        Raises:
-            httpx.HTTPError: the call failed or ran out of time.
-            InvalidResponseError: the answer is larger than ``max_bytes``.
-        """
-        deadline = time.monotonic() + self.deadline
-        call = _Call()
-        if not self._watchdog:
-            return self._read_whole(path, request, deadline, call)
-        request.extensions["trace"] = call.trace
-        worker = threading.Thread(
-            target=call.run,
-            args=(lambda: self._read_whole(path, request, deadline, call),),
-            name="ghlops-http",
-            daemon=True,
+        """Send ``request`` and read its whole answer within the call's deadline and the size
+        cap (see :func:`ghlops.client.exchange.exchange`)."""
+        return exchange(
+            self._http,
+            request,
+            path=path,
+            auth=self._auth,
+            seconds=self.deadline,
+            max_bytes=self.max_bytes,
+            worker=self._watchdog,
         )
-        worker.start()
-        if not call.done.wait(self.deadline):
-            call.abort()
-            # every socket operation of the worker ends at the deadline (see client.deadline):
-            # wait for it, so that no thread of this call outlives it
-            worker.join(max(1.0, self.deadline))
-            raise httpx.ReadTimeout(f"no whole answer within {self.deadline:g} s", request=request)
-        return call.result()
-
-    def _read_whole(
-        self, path: str, request: httpx.Request, deadline: float, call: _Call
-    ) -> httpx.Response:
-        with call_deadline(deadline):  # every socket operation of this thread, reused or not
-            # the token goes with this request only: the shared pool holds none
-            response = self._http.send(request, stream=True, auth=self._auth)
-            call.response = response
-            cap = self.max_bytes
-            try:
-                body, too_large = self._read_body(path, request, response, deadline)
-            finally:
-                response.close()
-        if too_large:
-            raise InvalidResponseError(
-                request.method,
-                path,
-                response.status_code,
-                f"the answer is larger than {cap // (1024 * 1024)} MiB; it was not read",
-            )
-        # decoded already: the copy must not claim an encoding or a length
-        headers = [
-            (name, value)
-            for name, value in response.headers.multi_items()
-            if name.lower() not in _FRAMING_HEADERS
-        ]
-        return httpx.Response(
-            response.status_code, headers=headers, content=bytes(body), request=request
-        )
-
-    def _read_body(
-        self, path: str, request: httpx.Request, response: httpx.Response, deadline: float
-    ) -> tuple[bytearray, bool]:
-        """The answer's body, decompressed within the cap exactly (a gzip bomb never gets past
-        it), and whether it was too large (as sent or decompressed)."""
-        cap = self.max_bytes
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > cap:
-            return bytearray(), True
-        try:
-            decoder = BoundedDecoder(response.headers.get("content-encoding", ""), cap)
-        except UnsupportedEncoding as exc:
-            raise InvalidResponseError(
-                request.method,
-                path,
-                response.status_code,
-                f"the answer is in the content encoding {str(exc)[:40]!r}, which ghlops did not "
-                f"ask for ({ACCEPT_ENCODING})",
-            ) from None
-        body = bytearray()
-        try:
-            for raw in response.iter_raw():
-                if response.num_bytes_downloaded > cap:
-                    return body, True
-                body += decoder.feed(raw)
-                if time.monotonic() > deadline:
-                    raise httpx.ReadTimeout(
-                        f"no whole answer within {self.deadline:g} s", request=request
-                    )
-            body += decoder.flush()
-        except TooLarge:
-            return body, True
-        except zlib.error:
-            raise httpx.DecodingError("the compressed answer is damaged", request=request) from None
-        return body, False
 
     def _transport_error(
         self, method: str, path: str, exc: httpx.HTTPError, started: float
@@ -542,49 +454,6 @@ class GhlClient:
             page_size=page_size,
             style=style,
         )
-
-
-_FRAMING_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
-
-
-class _Call:
-    """One HTTP exchange run in a worker thread, and what the caller needs to cut it off."""
-
-    def __init__(self) -> None:
-        self.done = threading.Event()
-        self.response: httpx.Response | None = None
-        self.stream: Any = None  # the network stream of a new connection, once connected
-        self._answer: httpx.Response | None = None
-        self._error: BaseException | None = None
-
-    def run(self, work: Callable[[], httpx.Response]) -> None:
-        try:
-            self._answer = work()
-        except BaseException as exc:  # handed to the caller's thread
-            self._error = exc
-        finally:
-            self.done.set()
-
-    def trace(self, event: str, info: Mapping[str, Any]) -> None:
-        """httpcore's trace hook: keeps the stream of a connection made for this call."""
-        if event in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
-            self.stream = info.get("return_value")
-
-    def abort(self) -> None:
-        """Shut the call's socket down, so that the worker's blocking read ends now."""
-        stream = self.stream
-        if self.response is not None:
-            stream = self.response.extensions.get("network_stream", stream)
-        sock = stream.get_extra_info("socket") if stream is not None else None
-        if isinstance(sock, socket.socket):
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-
-    def result(self) -> httpx.Response:
-        if self._error is not None:
-            raise self._error
-        assert self._answer is not None
-        return self._answer
 
 
 def masked_headers(headers: Mapping[str, str]) -> str:

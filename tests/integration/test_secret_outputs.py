@@ -158,11 +158,18 @@ def test_the_token_echoed_in_any_encoding_never_gets_out(
         run(project, http_sandbox.url, "plan", "--markdown"),
         run(project, http_sandbox.url, "plan", "--out", "plan.json"),
         run(project, http_sandbox.url, "apply", "--auto-approve"),
+        run(project, http_sandbox.url, "export", "--out", "exported", "--show-secrets"),
     ]
+    exported = sorted((project / "exported").rglob("*.yaml"))
     for result in results:
         assert "internal error" not in result.output
         assert "bad token" in result.output + result.stderr, result.output  # the error is shown
-        assert leaks(everything(result, out), token(0)) == [], everything(result, out)
+        assert leaks(everything(result, out, *exported), token(0)) == [], everything(result, out)
+    for args in (("show", "plan.json"), ("show", "plan.json", "--json"), ("show", "plan.json",
+                 "--markdown")):  # fmt: skip
+        shown = CliRunner().invoke(cli, ["-C", str(project), *args])
+        assert "bad token" in shown.output, (args, shown.output)
+        assert leaks(shown.output, token(0)) == [], (args, shown.output)
 
 
 def test_live_secret_values_are_masked_in_every_output(
