@@ -137,6 +137,8 @@ class _Call:
                 f"the answer is in the content encoding {str(exc)[:40]!r}, which ghlops did not "
                 f"ask for ({ACCEPT_ENCODING})",
             ) from None
+        if response.is_stream_consumed:  # an in-process transport's answer: read already
+            return bytearray(response.content), len(response.content) > cap
         body = bytearray()
         try:
             for raw in response.iter_raw():
