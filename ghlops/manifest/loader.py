@@ -557,8 +557,10 @@ def _reference_problems(
     for items in merged.values():
         for item in items.values():
             for ref in item.refs:
-                if ref.key not in merged.get(ref.kind, {}) and ref.key not in failed.get(
-                    ref.kind, set()
+                if (
+                    ref.declared
+                    and ref.key not in merged.get(ref.kind, {})
+                    and ref.key not in failed.get(ref.kind, set())
                 ):
                     singular = registry.ADAPTERS[item.kind].singular
                     problems.append(

@@ -24,11 +24,13 @@ custom objects read as a kind are the lookup (``read_after``), else one ``GET /o
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
-from ghlops.errors import GhlopsError
+from ghlops.errors import GhlopsError, SourcePos
 from ghlops.models.association import STANDARD_OBJECTS, Association
-from ghlops.resources.base import Adapter, Ctx, DesiredItem, LiveItem
+from ghlops.models.base import ResourceSpec
+from ghlops.resources.base import Adapter, Ctx, DesiredItem, LiveItem, Ref
 from ghlops.resources.keyed import live_of
 
 VERSION = "2021-07-28"
@@ -89,6 +91,18 @@ class AssociationAdapter(Adapter):
     def live_item(self, raw: Mapping[str, Any]) -> LiveItem:
         fields = {name: _text(raw.get(name)) for name in _FIELDS}
         return live_of(self, raw["id"], fields, raw)
+
+    def desired_item(self, spec: ResourceSpec, source: SourcePos | None = None) -> DesiredItem:
+        """Each custom object the association names is a reference the loader does not insist
+        on (the object may be made in GHL), but that keeps the association out of a run that
+        neither finds nor creates the object (``--exclude-kind customObjects``)."""
+        item = super().desired_item(spec, source)
+        refs = tuple(
+            Ref(field=side, kind="customObjects", key=str(item.fields[side]), declared=False)
+            for side in _SIDES
+            if str(item.fields.get(side, "")) not in STANDARD_OBJECTS
+        )
+        return replace(item, refs=refs) if refs else item
 
     def live_items(self, ctx: Ctx, raws: Sequence[Mapping[str, Any]]) -> list[LiveItem]:
         """The user-defined associations; fails on a declared object key that names no object."""

@@ -50,13 +50,17 @@ class Api(Protocol):
 class Ref:
     """A manifest item's reference to another managed item of the same location, by natural key.
 
-    The loader checks that the target is declared; the applier turns it into the target's id
-    (which may only exist once an earlier change in the same apply has created it).
+    The loader checks that the target is declared (unless ``declared`` is False: a target that
+    may also be made in GHL, such as a custom object an association names); the applier turns it
+    into the target's id (which may only exist once an earlier change in the same apply has
+    created it). Either way, a change whose target neither exists nor is created in this run
+    (``--kind``/``--exclude-kind``) is left out of the plan with a warning.
     """
 
     field: str  # the manifest field holding the reference, e.g. "group"
     kind: str  # the target kind, e.g. "calendarGroups"
     key: str  # the target's natural key
+    declared: bool = True  # the target must be declared in the manifests
 
 
 @dataclass(frozen=True)
