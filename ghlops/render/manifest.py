@@ -80,9 +80,11 @@ def render_state(
     if removed:
         lines.append("# removed by absent: true")
         for item, at in removed:
-            singular = registry.ADAPTERS[item.kind].singular
+            adapter = registry.ADAPTERS[item.kind]
+            # a singleton is named by its kind alone (its key is the kind's name)
+            name = adapter.singular if adapter.singleton else f"{adapter.singular} '{item.key}'"
             lines.append(
-                f"#   {singular} '{item.key}' ({item.source}{_group(state, item.source)}), "
+                f"#   {name} ({item.source}{_group(state, item.source)}), "
                 f"at {at}{_group(state, at)}"
             )
     return "\n".join(lines) + "\n"

@@ -203,6 +203,27 @@ def test_absent_removes_the_earlier_item_and_render_says_so(tmp_path: Path) -> N
     )
 
 
+def test_absent_on_a_singleton_stops_managing_it(tmp_path: Path) -> None:
+    """A singleton (one per location) is never deleted: absent: true leaves it unmanaged, so the
+    location's plan neither reads nor changes it."""
+    root = project(
+        tmp_path,
+        "storeSettings:\n  shippingOrigin: {name: Shop, country: US, city: X, street1: 1 Road}\n"
+        "tags: [{name: vip}]\n",
+        "storeSettings:\n  absent: true\n",
+    )
+    state = load_desired(load_project(root), "a")
+    assert state.items["storeSettings"] == ()
+    assert [item.key for item in state.items["tags"]] == ["vip"]
+    result = run(root, "render")
+    assert result.exit_code == 0, result.output
+    assert "storeSettings" not in result.stdout
+    assert result.stdout.endswith(
+        "# removed by absent: true\n"
+        "#   store settings (bundles/base/b.yaml:1), at bundles/local/l.yaml:1\n"
+    )
+
+
 def test_absent_on_an_item_nothing_declares_is_an_error(tmp_path: Path) -> None:
     root = project(tmp_path, "tags: [{name: vip}]\n", "tags:\n  - {name: vpi, absent: true}\n")
     result = run(root, "validate")
