@@ -125,7 +125,9 @@ def _canonical(node: Any) -> Any:
     (``0.0``), leave out ``additionalProperties: true`` (JSON Schema's default) and flatten a
     union of unions; newer ones write ``0``, spell the default out and nest the unions, with
     pydantic's own ``ge``/``le`` beside them. Canonical form: integral bounds as integers, the
-    default and the non-keywords left out, unions flat."""
+    default and the non-keywords left out, unions flat, a described reference as ``$ref`` beside
+    its description (older releases wrap it in a one-item ``allOf``), a ``const`` without the
+    ``type`` it implies (newer releases spell it out)."""
     if isinstance(node, list):
         return [_canonical(item) for item in node]
     if not isinstance(node, dict):
@@ -142,7 +144,32 @@ def _canonical(node: Any) -> Any:
         if key == "anyOf" and isinstance(value, list):
             value = _flat_any_of(value)
         canonical[key] = value
+    if "const" in canonical and canonical.get("type") == _json_type(canonical["const"]):
+        del canonical["type"]  # newer releases spell out the type a const already fixes
+    only = canonical.get("allOf")
+    if (
+        isinstance(only, list)
+        and len(only) == 1
+        and isinstance(only[0], dict)
+        and set(only[0]) == {"$ref"}
+        and "$ref" not in canonical
+    ):  # older releases wrap a described reference: {"allOf": [{"$ref": X}], "description": …}
+        del canonical["allOf"]
+        canonical["$ref"] = only[0]["$ref"]
     return canonical
+
+
+def _json_type(value: Any) -> str | None:
+    """The JSON Schema type of a constant."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return None
 
 
 def _flat_any_of(options: list[Any]) -> list[Any]:
