@@ -8,6 +8,7 @@ message (the traceback only with --debug).
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import traceback
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from ghlops.secrets import mask_text, scrub
 
 EXIT_OK = 0
 EXIT_ERROR = 1
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a command cut off by `| head`
 EXIT_CHANGES = 2
 EXIT_PARTIAL = 3
 
@@ -103,6 +105,18 @@ class GhlopsGroup(click.Group):
             lines = mask_text(str(exc)).split("\n")  # its own lines; others' text is escaped
             echo("Error: " + "\n".join(one_line(line) for line in lines), err=True)
             ctx.exit(EXIT_ERROR)
+        except BrokenPipeError:
+            # the reader went away (`ghlops render | head`): stop quietly, like other CLIs; stdout
+            # goes to /dev/null so that flushing it at exit does not fail again
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            if ctx.invoked_subcommand == "apply":
+                echo(
+                    "ghlops: standard output was closed (broken pipe); the apply stopped. "
+                    "Run 'ghlops plan' to see what is left.",
+                    err=True,
+                )
+            ctx.exit(EXIT_BROKEN_PIPE)
         except KeyboardInterrupt as exc:
             code = getattr(exc, "exit_code", 130)  # 143 for SIGTERM (cli.interrupts)
             echo(f"Interrupted{f' ({exc})' if str(exc) else ''}.", err=True)
